@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 /** Options for {@link eventually}. */
 export interface EventuallyOptions {
-  /** Give up this many milliseconds after the first attempt. Default 5000. */
+  /** Give up this many milliseconds after the call. Default 5000. */
   timeoutMs?: number;
   /** Wait this many milliseconds between attempts. Default 50. */
   intervalMs?: number;
@@ -25,21 +25,20 @@ export async function eventually<T>(check: () => T | Promise<T>, options: Eventu
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown = NO_ATTEMPT_FINISHED;
   for (;;) {
-    const remaining = deadline - Date.now();
     const timer = new AbortController();
     const attempt = Promise.resolve()
       .then(check)
-      .then((value) => ({ done: true as const, value }));
-    const timedOut = delay(Math.max(remaining, 0), { done: false as const }, { signal: timer.signal });
+      .then((value) => ({ finished: true as const, value }));
+    const deadlineHit = delay(Math.max(deadline - Date.now(), 0), { finished: false as const }, { signal: timer.signal });
     try {
-      const outcome = await Promise.race([attempt, timedOut]);
-      if (outcome.done) return outcome.value;
-      throw stillRunning(timeoutMs, lastError);
+      const outcome = await Promise.race([attempt, deadlineHit]);
+      if (!outcome.finished) throw stillRunning(timeoutMs, lastError);
+      return outcome.value;
     } catch (err) {
       if (err instanceof EventuallyTimeoutError) throw err;
       lastError = err;
     } finally {
-      timer.abort();
+      timer.abort(); // stops the deadline timer; the race already handles the rejection this causes
     }
     if (Date.now() + intervalMs >= deadline) throw lastError;
     await delay(intervalMs);
