@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { normalizePeer, resolveClientAddress } from './client-ip.js';
+import { TrustedNetworks } from './trusted-networks.js';
+
+const trusted = new TrustedNetworks(['127.0.0.1/32', '10.0.0.0/8']);
+const client = (peer: string, xff: string) => resolveClientAddress(peer, xff, trusted)?.text;
+
+describe('resolveClientAddress', () => {
+  it('uses the socket peer when there is no X-Forwarded-For', () => expect(client('203.0.113.9', '')).toBe('203.0.113.9'));
+  it('ignores X-Forwarded-For from an untrusted peer', () => expect(client('203.0.113.9', '1.1.1.1')).toBe('203.0.113.9'));
+  it('honours X-Forwarded-For from a trusted peer', () => expect(client('127.0.0.1', '198.51.100.7')).toBe('198.51.100.7'));
+  it('skips trusted hops right to left', () => expect(client('127.0.0.1', '1.1.1.1, 198.51.100.7, 10.0.0.3')).toBe('198.51.100.7'));
+  it('does not let a client spoof through a chain', () => expect(client('127.0.0.1', '6.6.6.6, 198.51.100.7')).toBe('198.51.100.7'));
+  it('takes the leftmost when every hop is trusted', () => expect(client('127.0.0.1', '10.0.0.1, 10.0.0.2')).toBe('10.0.0.1'));
+  it('stops at a malformed hop', () => expect(client('127.0.0.1', '1.1.1.1, garbage, 10.0.0.2')).toBe('10.0.0.2'));
+  it('handles IPv6 hops', () => expect(client('127.0.0.1', '2001:db8::1')).toBe('2001:db8::1'));
+  it('refuses a peer that is not an address', () => expect(client('unix-socket', '')).toBeUndefined());
+});
+
+describe('normalizePeer', () => {
+  it('turns the dual-stack form into dotted IPv4', () => {
+    expect(normalizePeer('0000:0000:0000:0000:0000:ffff:7f00:0001')).toBe('127.0.0.1');
+    expect(normalizePeer('127.0.0.1')).toBe('127.0.0.1');
+    expect(normalizePeer('::1')).toBe('::1');
+  });
+});

@@ -1,0 +1,128 @@
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { describe, expect, it, vi } from 'vitest';
+import type { IpParts } from './ip-address.js';
+import { parseIp } from './ip-address.js';
+import { SlidingWindowLimiter } from './rate-limiter.js';
+
+const ip = (text: string): IpParts => parseIp(text)!;
+const A = ip('198.51.100.1');
+const B = ip('198.51.100.2');
+
+function limiter(limit: number, windowMs = 1_000, maxClients = 1_000, ipv6Prefix = 64) {
+  return new SlidingWindowLimiter({ limit, windowMs, maxClients, ipv6Prefix });
+}
+
+/** How many of `n` requests at `now` pass. */
+function burst(l: SlidingWindowLimiter, client: IpParts, now: number, n: number): number {
+  let passed = 0;
+  for (let i = 0; i < n; i++) if (l.check(client, now)) passed++;
+  return passed;
+}
+
+describe('SlidingWindowLimiter', () => {
+  it('allows `limit` requests per window and reports what is left', () => {
+    const l = limiter(3);
+    expect(l.check(A, 100)).toBe(true);
+    expect(l.remaining).toBe(2);
+    expect(burst(l, A, 200, 5)).toBe(2);
+    expect(l.remaining).toBe(0);
+    expect(l.resetMs).toBe(800);
+  });
+
+  it('keeps clients apart', () => {
+    const l = limiter(2);
+    expect(burst(l, A, 0, 5)).toBe(2);
+    expect(burst(l, B, 0, 5)).toBe(2);
+  });
+
+  it('slides: the previous bucket fades linearly (exact counts at the edges)', () => {
+    const l = limiter(10, 1_000);
+    expect(burst(l, A, 900, 20)).toBe(10); // bucket 0 full
+    expect(burst(l, A, 1_000, 20)).toBe(0); // edge: prev counts fully (10 × 1.0)
+    expect(burst(l, A, 1_100, 20)).toBe(1); // 10 × 0.9 = 9 → room for 1
+    expect(burst(l, A, 1_500, 20)).toBe(4); // 10 × 0.5 + 1 = 6 → room for 4
+    expect(burst(l, A, 1_999, 20)).toBe(4); // 10 × 0.001 + 5 → room for 4
+    expect(burst(l, A, 2_000, 20)).toBe(1); // bucket 2: prev is 9 (1 + 4 + 4), 9 × 1.0 → room for 1
+    expect(burst(l, A, 4_000, 20)).toBe(10); // two idle buckets: everything forgotten
+  });
+
+  it('refuses the edge burst a fixed window lets through (rate-limiter-flexible as the fixed-window reference)', async () => {
+    // Limit 5 per second: 1 request at 10.000 s, 4 at 10.995 s, 5 at 11.005 s.
+    const timeline: [number, number][] = [
+      [10_000, 1],
+      [10_995, 4],
+      [11_005, 5],
+    ];
+    vi.useFakeTimers({ now: timeline[0]![0] });
+    try {
+      const fixed = new RateLimiterMemory({ points: 5, duration: 1 });
+      let fixedPassed = 0;
+      for (const [at, count] of timeline) {
+        await vi.advanceTimersByTimeAsync(at - Date.now());
+        for (let i = 0; i < count; i++) await fixed.consume('a').then(() => fixedPassed++, () => undefined);
+      }
+      expect(fixedPassed).toBe(10); // 9 of them within 10 ms of the edge
+
+      const sliding = limiter(5, 1_000);
+      const slidingPassed = timeline.reduce((sum, [at, count]) => sum + burst(sliding, A, at, count), 0);
+      expect(slidingPassed).toBe(5);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('Retry-After is exact: refused 1 ms before it, allowed at it', () => {
+    const l = limiter(10, 1_000);
+    burst(l, A, 900, 10);
+    expect(l.check(A, 1_200)).toBe(true); // 8 + 1 → allowed, now curr = 1
+    expect(l.check(A, 1_200)).toBe(true); // 8 + 1 + 1 = 10
+    expect(l.check(A, 1_200)).toBe(false);
+    const wait = l.retryAfterMs; // need 10 × (1 − f) + 2 + 1 ≤ 10 → f ≥ 0.3
+    expect(wait).toBe(100);
+    expect(l.check(A, 1_200 + wait - 1)).toBe(false);
+    expect(l.check(A, 1_200 + wait)).toBe(true);
+  });
+
+  it('Retry-After points into the next bucket when the current one alone is full', () => {
+    const l = limiter(4, 1_000);
+    burst(l, A, 0, 4);
+    expect(l.check(A, 250)).toBe(false);
+    // Next bucket: 4 × (1 − f) + 1 ≤ 4 → f ≥ 0.25 → at 1_250.
+    expect(l.retryAfterMs).toBe(1_000);
+    expect(l.check(A, 1_249)).toBe(false);
+    expect(l.check(A, 1_250)).toBe(true);
+  });
+
+  it('groups IPv6 clients by prefix', () => {
+    const l = limiter(2, 1_000, 100, 64);
+    expect(burst(l, ip('2001:db8:1:2::1'), 0, 1) + burst(l, ip('2001:db8:1:2:ffff::9'), 0, 5)).toBe(2);
+    expect(burst(l, ip('2001:db8:1:3::1'), 0, 5)).toBe(2);
+    const per128 = limiter(2, 1_000, 100, 128);
+    expect(burst(per128, ip('2001:db8::1'), 0, 5) + burst(per128, ip('2001:db8::2'), 0, 5)).toBe(4);
+  });
+
+  it('keeps memory fixed under a flood of distinct clients and forgets the least recently seen', () => {
+    const l = limiter(1, 60_000, 64);
+    const bytes = l.memoryBytes;
+    expect(bytes).toBe(128 * 48);
+    for (let i = 0; i < 100_000; i++) l.check({ v6: false, hi: 0, lo: i, tail: [0, 0] }, i);
+    expect(l.memoryBytes).toBe(bytes);
+    expect(l.evictions).toBeGreaterThan(99_000);
+    // A client active right now is still remembered after the flood.
+    const last = { v6: false, hi: 0, lo: 99_999, tail: [0, 0] } as IpParts;
+    expect(l.check(last, 100_000)).toBe(false);
+  });
+
+  it('reuses idle slots without evicting active clients', () => {
+    const l = limiter(1, 1_000, 4);
+    for (let i = 0; i < 1_000; i++) l.check({ v6: false, hi: 0, lo: i, tail: [0, 0] }, i * 2_000);
+    expect(l.evictions).toBe(0);
+  });
+
+  it('validates its options', () => {
+    expect(() => limiter(0)).toThrow('limit must be an integer ≥ 1 (got 0)');
+    expect(() => limiter(1, 0)).toThrow('windowMs must be > 0 (got 0)');
+    expect(() => limiter(1, 1, 0)).toThrow('maxClients must be an integer ≥ 1 (got 0)');
+    expect(() => limiter(1, 1, 1, 129)).toThrow('ipv6Prefix must be 1..128 (got 129)');
+  });
+});
