@@ -69,7 +69,7 @@ export function leaseCases(ctx: ContractContext): void {
     }
   });
 
-  it('a revoked lease is gone: TTL -1, not listed, keepAlive and revoke throw LeaseNotFoundError', async () => {
+  it('a revoked lease is gone: TTL -1, not listed; keepAlive, revoke and puts with it throw LeaseNotFoundError', async () => {
     const store = ctx.store();
     const lease = await store.grant(60);
     await store.revoke(lease.id);
@@ -78,6 +78,9 @@ export function leaseCases(ctx: ContractContext): void {
     await expect(store.keepAlive(lease.id)).rejects.toBeInstanceOf(LeaseNotFoundError);
     await expect(store.revoke(lease.id)).rejects.toBeInstanceOf(LeaseNotFoundError);
     await expect(store.put(ctx.key('a'), '1', { lease: lease.id })).rejects.toBeInstanceOf(LeaseNotFoundError);
+    await expect(
+      store.txn({ success: [{ op: 'put', key: ctx.key('a'), value: '1', lease: lease.id }] }),
+    ).rejects.toBeInstanceOf(LeaseNotFoundError);
     expect(await store.get(ctx.key('a'))).toBeUndefined();
   });
 

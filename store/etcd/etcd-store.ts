@@ -67,6 +67,8 @@ export class EtcdStore implements Store {
       faultHandling,
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
       ...options.client,
+      // etcd sends responses of any size (a range over many keys can pass grpc-js's 4 MiB default).
+      grpcOptions: { 'grpc.max_receive_message_length': -1, ...options.client?.grpcOptions },
       hosts: options.endpoints,
     });
     this.#keepAlives = new KeepAliveChannel(this.#client.leaseClient);
