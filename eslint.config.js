@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'loadtests/results/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', 'loadtests/results/', 'coverage/', 'proto/gen/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -135,7 +135,10 @@ export interface WatchEvent {
   prevKv?: KeyValue;
 }
 
-/** All events of one write txn that fall in the watched range, in key order within the txn. */
+/**
+ * All events of one write txn that fall in the watched range, in the order the txn made the changes
+ * (etcd's sub-revision order: op by op, and key order within one range delete), not sorted by key.
+ */
 export interface WatchBatch {
   revision: number;
   events: WatchEvent[];

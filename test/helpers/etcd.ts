@@ -1,0 +1,112 @@
+/**
+ * Starts a real etcd (Debian's etcd-server, /usr/bin/etcd) for a test: free 127.0.0.1 client and peer
+ * ports, a temp data dir, a wait until /health answers, and a stop that kills it and removes the dir.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Where Debian's etcd-server package installs etcd; override with VORTEX_ETCD_BIN. */
+export const ETCD_BIN = process.env.VORTEX_ETCD_BIN ?? '/usr/bin/etcd';
+
+/** How long etcd may take to report healthy, in ms. */
+const START_TIMEOUT_MS = 20_000;
+/** How long etcd may take to exit after SIGTERM before it gets SIGKILL, in ms. */
+const STOP_TIMEOUT_MS = 5_000;
+
+/** A running etcd member. */
+export interface EtcdProcess {
+  /** `127.0.0.1:<port>` for clients. */
+  endpoint: string;
+  dataDir: string;
+  /** Kills etcd and removes its data dir; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** A port that was free on 127.0.0.1 a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no TCP address for a probe socket');
+  return address.port;
+}
+
+async function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return true;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** Starts a single-member etcd on free ports and waits until it is healthy. */
+export async function startEtcd(): Promise<EtcdProcess> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'vortex-etcd-'));
+  const clientPort = await freePort();
+  const peerPort = await freePort();
+  const client = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const child = spawn(
+    ETCD_BIN,
+    [
+      '--name', 'vortex-test',
+      '--data-dir', dataDir,
+      '--listen-client-urls', client,
+      '--advertise-client-urls', client,
+      '--listen-peer-urls', peer,
+      '--initial-advertise-peer-urls', peer,
+      '--initial-cluster', `vortex-test=${peer}`,
+      '--initial-cluster-state', 'new',
+      '--logger', 'zap',
+      '--log-level', 'error',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-4_000);
+  });
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    child.kill('SIGTERM');
+    if (!(await waitExit(child, STOP_TIMEOUT_MS))) {
+      child.kill('SIGKILL');
+      await waitExit(child, STOP_TIMEOUT_MS);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`etcd exited with ${child.exitCode} before becoming healthy:\n${stderr}`);
+    }
+    try {
+      const res = await fetch(`${client}/health`);
+      const body = (await res.json()) as { health?: string };
+      if (body.health === 'true') break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`etcd did not become healthy within ${START_TIMEOUT_MS} ms:\n${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { endpoint: `127.0.0.1:${clientPort}`, dataDir, stop };
+}
