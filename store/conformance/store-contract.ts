@@ -7,9 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../store.js';
 import type { ContractContext } from './contract-context.js';
+import { electionCases } from './contract-election.js';
 import { errorCases } from './contract-errors.js';
 import { kvCases } from './contract-kv.js';
 import { leaseCases } from './contract-lease.js';
+import { recordsCases } from './contract-records.js';
 import { txnCases } from './contract-txn.js';
 import { watchCases } from './contract-watch.js';
 
@@ -49,5 +51,7 @@ export function runStoreContract(options: StoreContractOptions): void {
     describe('watches', () => watchCases(ctx));
     describe('leases', () => leaseCases(ctx));
     describe('compaction and errors', () => errorCases(ctx));
+    describe('typed records', () => recordsCases(ctx));
+    describe('leader election', () => electionCases(ctx));
   });
 }
