@@ -3,16 +3,50 @@ import { expect, it, onTestFinished } from 'vitest';
 import { LeaderElection } from '../election.js';
 import { eventually } from './contract-context.js';
 import type { ContractContext } from './contract-context.js';
+import type { Store, WatchRequest, Watcher } from '../store.js';
 
 const TTL_SECONDS = 2;
 const RETRY_MS = 500;
 /** Handover must happen within TTL + retry; the slack covers etcd's expiry check (~0.5 s) and a loaded CI box. */
 const HANDOVER_MS = TTL_SECONDS * 1000 + RETRY_MS + 2_500;
 
-function candidate(ctx: ContractContext, id: string, renewMs?: number): LeaderElection {
-  const election = new LeaderElection(ctx.store(), { key: ctx.key('leader'), id, ttlSeconds: TTL_SECONDS, retryMs: RETRY_MS, renewMs });
-  onTestFinished(() => election.stop());
+function candidate(ctx: ContractContext, id: string, store: Store = ctx.store()): LeaderElection {
+  const election = new LeaderElection(store, { key: ctx.key('leader'), id, ttlSeconds: TTL_SECONDS, retryMs: RETRY_MS });
+  onTestFinished(async () => {
+    await Promise.race([election.stop(), new Promise((resolve) => setTimeout(resolve, 1_000))]);
+  });
   return election;
+}
+
+/**
+ * The real store seen through a link that can be cut: after `cut()`, every call hangs and watches go
+ * quiet, as for a leader that is partitioned away or frozen. The store itself keeps running.
+ */
+function cuttable(store: Store): { store: Store; cut: () => void } {
+  let cut = false;
+  const hang = new Promise<never>(() => undefined);
+  const through = new Proxy(store, {
+    get(target, name, receiver) {
+      const member: unknown = Reflect.get(target, name, receiver);
+      if (typeof member !== 'function') return member;
+      if (name === 'watch') {
+        return (request: WatchRequest): Watcher => {
+          const inner = target.watch(request);
+          return {
+            cancel: () => inner.cancel(),
+            async *[Symbol.asyncIterator]() {
+              for await (const batch of inner) {
+                if (cut) await hang;
+                yield batch;
+              }
+            },
+          };
+        };
+      }
+      return (...args: unknown[]) => (cut ? hang : (member as (...a: unknown[]) => unknown).apply(target, args));
+    },
+  });
+  return { store: through, cut: () => (cut = true) };
 }
 
 const leads = (election: LeaderElection) => () => Promise.resolve(election.isLeader ? true : undefined);
@@ -44,17 +78,21 @@ export function electionCases(ctx: ContractContext): void {
   });
 
   it('a leader that stops renewing steps down and a follower leads within TTL + retry', async () => {
-    const stalled = candidate(ctx, 'stalled', 3_600_000); // never renews after winning
-    const changes: boolean[] = [];
-    stalled.onChange((leading) => changes.push(leading));
+    const link = cuttable(ctx.store());
+    const stalled = candidate(ctx, 'stalled', link.store);
+    const changes: [boolean, number][] = [];
+    stalled.onChange((leading) => changes.push([leading, Date.now()]));
     stalled.start();
     await eventually(leads(stalled), 5_000, 'stalled leads');
-    const wonAt = Date.now();
     const follower = candidate(ctx, 'follower');
     follower.start();
-    await eventually(leads(follower), HANDOVER_MS + TTL_SECONDS * 1000, 'follower leads');
-    expect(changes).toEqual([true, false]);
-    expect(Date.now() - wonAt).toBeLessThan(HANDOVER_MS + TTL_SECONDS * 1000);
+    const cutAt = Date.now();
+    link.cut();
+    await eventually(leads(follower), HANDOVER_MS, 'follower leads');
+    expect(Date.now() - cutAt).toBeLessThan(HANDOVER_MS);
+    // The stalled leader stepped down by its own clock, no later than TTL after its last renewal.
+    expect(changes.map(([leading]) => leading)).toEqual([true, false]);
+    expect(changes[1]![1] - cutAt).toBeLessThanOrEqual(TTL_SECONDS * 1000 + 100);
     expect((await ctx.store().get(ctx.key('leader')))?.value.toString()).toBe('follower');
   });
 
