@@ -1,0 +1,14 @@
+/**
+ * A point in the store's history, etcd-style: `main` is the store revision of a write txn and `sub`
+ * numbers the changes inside it (0, 1, ...), so every change has a distinct, totally ordered
+ * revision and a txn's watch events come out in the order the txn made them.
+ */
+export interface Revision {
+  main: number;
+  sub: number;
+}
+
+/** Negative, zero or positive as `a` is before, equal to or after `b`. */
+export function compareRevision(a: Revision, b: Revision): number {
+  return a.main - b.main || a.sub - b.sub;
+}
