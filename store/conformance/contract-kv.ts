@@ -74,6 +74,9 @@ export function kvCases(ctx: ContractContext): void {
     expect(keysOf(limited.kvs)).toEqual([ctx.key('a'), ctx.key('b')]);
     expect(limited).toMatchObject({ count: 3, more: true });
 
+    const exact = await store.range({ ...prefixRange(ctx.prefix()), limit: 3 });
+    expect(exact).toMatchObject({ count: 3, more: false });
+
     const counted = await store.range({ ...prefixRange(ctx.prefix()), countOnly: true });
     expect(counted).toMatchObject({ kvs: [], count: 3 });
 

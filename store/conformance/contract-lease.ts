@@ -45,6 +45,17 @@ export function leaseCases(ctx: ContractContext): void {
     await store.revoke(lease.id);
   });
 
+  it('a put without the lease detaches the key, so revoking the lease leaves it alone', async () => {
+    const store = ctx.store();
+    const lease = await store.grant(60);
+    await store.put(ctx.key('a'), '1', { lease: lease.id });
+    await store.put(ctx.key('a'), '2');
+    expect((await store.get(ctx.key('a')))?.lease).toBe('0');
+    expect((await store.timeToLive(lease.id, { keys: true })).keys).toEqual([]);
+    await store.revoke(lease.id);
+    expect((await store.get(ctx.key('a')))?.value.toString()).toBe('2');
+  });
+
   it('revoke deletes the attached keys in one revision that a watch sees as DELETEs', async () => {
     const store = ctx.store();
     const lease = await store.grant(60);

@@ -33,6 +33,7 @@ import { decodeDelete, decodeOpResult, decodePut, decodeRange, encodeCompare, en
 import { EtcdWatcher } from './etcd-watcher.js';
 import { KeepAliveChannel } from './keep-alive-channel.js';
 
+/** Where the etcd cluster (or Vortex store server) is and how to call it. */
 export interface EtcdStoreOptions {
   /** `host:port` of each etcd member (or of one Vortex store server). */
   endpoints: string[];

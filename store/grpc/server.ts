@@ -4,6 +4,7 @@
  * Bound to 127.0.0.1 unless told otherwise. The caller owns the store: closing the server leaves it open.
  */
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { LeaseNotFoundError } from '../errors.js';
 import type { LeaseId, Store } from '../store.js';
@@ -40,6 +41,7 @@ export const SERVED_VERSION = '3.4.0-vortex';
 /** How long close() lets in-flight calls finish before cutting them. */
 const SHUTDOWN_GRACE_MS = 1_000;
 
+/** Where to listen and what to report about the member. */
 export interface ServeOptions {
   /** Interface to bind; default 127.0.0.1 (the store has no authentication). */
   host?: string;
@@ -143,6 +145,8 @@ export async function serveStore(store: Store, options: ServeOptions = {}): Prom
   const keepAlive = async (
     call: grpc.ServerDuplexStream<LeaseKeepAliveRequest__Output, LeaseKeepAliveResponse>,
   ): Promise<void> => {
+    const closed = new AbortController();
+    for (const event of ['close', 'cancelled', 'error']) call.once(event, () => closed.abort());
     try {
       for await (const req of call as AsyncIterable<LeaseKeepAliveRequest__Output>) {
         let ttl = 0;
@@ -152,11 +156,14 @@ export async function serveStore(store: Store, options: ServeOptions = {}): Prom
           // etcd answers a keep-alive for a gone lease with TTL 0, not with an error.
           if (!(err instanceof LeaseNotFoundError)) throw err;
         }
-        call.write({ header: header(identity, await currentRevision()), ID: req.ID, TTL: String(ttl) });
+        const response = { header: header(identity, await currentRevision()), ID: req.ID, TTL: String(ttl) };
+        // Stop reading while the client does not read: its requests then wait in HTTP/2 flow control.
+        if (!call.write(response)) await once(call, 'drain', { signal: closed.signal });
       }
       call.end();
     } catch (err) {
-      if (!call.destroyed) call.destroy(Object.assign(new Error(toGrpcStatus(err).details), toGrpcStatus(err)));
+      // grpc-js turns an 'error' event on a server stream into the call's final status.
+      if (!call.destroyed) call.emit('error', toGrpcStatus(err));
     }
   };
 
