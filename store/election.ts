@@ -36,7 +36,8 @@ export class LeaderElection {
   #retryTimer: NodeJS.Timeout | undefined;
   #renewTimer: NodeJS.Timeout | undefined;
   #deadlineTimer: NodeJS.Timeout | undefined;
-  #campaigning = false;
+  /** The campaign in flight, if any: stop() waits for it so a late win is undone before stop returns. */
+  #campaigning: Promise<void> | undefined;
 
   constructor(store: Store, options: ElectionOptions) {
     if (!(options.ttlSeconds >= 1)) throw new RangeError(`ttlSeconds must be ≥ 1 (got ${options.ttlSeconds})`);
@@ -71,15 +72,24 @@ export class LeaderElection {
     this.#running = false;
     clearTimeout(this.#retryTimer);
     this.#watcher?.cancel();
+    await this.#campaigning;
     const lease = this.#lease;
     this.#stepDown();
     if (lease !== undefined) await this.#store.revoke(lease).catch(() => undefined);
   }
 
-  async #campaign(): Promise<void> {
-    if (!this.#running || this.#leading || this.#campaigning) return;
-    this.#campaigning = true;
+  #campaign(): Promise<void> {
+    if (!this.#running || this.#leading || this.#campaigning) return this.#campaigning ?? Promise.resolve();
     clearTimeout(this.#retryTimer);
+    this.#campaigning = this.#tryToWin().finally(() => {
+      this.#campaigning = undefined;
+      if (this.#running && !this.#leading) this.#retryTimer = setTimeout(() => void this.#campaign(), this.#options.retryMs);
+    });
+    return this.#campaigning;
+  }
+
+  /** One attempt: grant a lease, put the key only if nobody holds it; a lost or late attempt revokes its lease. */
+  async #tryToWin(): Promise<void> {
     try {
       const { key, id, ttlSeconds } = this.#options;
       const grantedAt = Date.now();
@@ -98,9 +108,6 @@ export class LeaderElection {
       }
     } catch (error) {
       this.#options.onError?.(error);
-    } finally {
-      this.#campaigning = false;
-      if (this.#running && !this.#leading) this.#retryTimer = setTimeout(() => void this.#campaign(), this.#options.retryMs);
     }
   }
 

@@ -5,6 +5,10 @@
 import { afterAll, beforeAll } from 'vitest';
 import { runStoreContract } from '../../store/conformance/store-contract.js';
 import type { StoreContractOptions } from '../../store/conformance/store-contract.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmbeddedStore } from '../../store/embedded/embedded-store.js';
 import { EtcdStore } from '../../store/etcd/etcd-store.js';
 import { serveStore } from '../../store/grpc/server.js';
 import type { Store } from '../../store/store.js';
@@ -38,7 +42,28 @@ async function overGrpc(backend: Store): Promise<{ store: Store; cleanup: () => 
   };
 }
 
+/** An EmbeddedStore in a fresh temp data dir, removed again by `cleanup`. */
+async function embedded(): Promise<{ store: EmbeddedStore; dataDir: string }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'vortex-contract-'));
+  return { store: await EmbeddedStore.open({ dataDir }), dataDir };
+}
+
 const IMPLEMENTATIONS: StoreContractOptions[] = [
+  {
+    name: 'EmbeddedStore in process',
+    create: async () => {
+      const { store, dataDir } = await embedded();
+      return { store, cleanup: () => store.close().finally(() => rm(dataDir, { recursive: true, force: true })) };
+    },
+  },
+  {
+    name: 'EtcdStore → Vortex gRPC server → EmbeddedStore',
+    create: async () => {
+      const { store, dataDir } = await embedded();
+      const served = await overGrpc(store);
+      return { store: served.store, cleanup: () => served.cleanup().finally(() => rm(dataDir, { recursive: true, force: true })) };
+    },
+  },
   {
     name: 'EtcdStore → real etcd',
     create: () => {
