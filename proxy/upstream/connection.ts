@@ -211,7 +211,9 @@ export class Connection implements ResponseSink, RequestTransport {
   }
 
   onBody(chunk: Buffer): boolean {
-    const req = this.req as UpstreamRequest;
+    const req = this.req;
+    // Aborted from an earlier callback of this same read: stop the parser.
+    if (req === null) return false;
     this.deadline = this.owner.now + this.owner.bodyTimeoutMs;
     if (req.handler.onData(chunk)) return true;
     this.pauseResponse();

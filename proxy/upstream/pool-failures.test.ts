@@ -202,6 +202,28 @@ describe('UpstreamPool failures', () => {
     expect(third.calls).toEqual([]);
   });
 
+  it('abort from inside onData stops delivery of the rest of the same read', async () => {
+    const b = await backend(rawBackend((s) => onRequestHeads(s, (sock) => {
+      sock.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n1\r\nb\r\n1\r\nc\r\n0\r\n\r\n');
+    })));
+    const p = pool(b.port);
+    const rec = new Recorder();
+    let chunks = 0;
+    const req = p.request({ method: 'GET', path: '/', headers: [] }, {
+      onHead: (...args) => rec.onHead(...args),
+      onData: () => {
+        chunks++;
+        req.abort();
+        return true;
+      },
+      onEnd: (t) => rec.onEnd(t),
+      onError: (e) => rec.onError(e),
+    });
+    await eventually(() => expect(p.stats().connections).toBe(0));
+    expect(chunks).toBe(1);
+    expect(rec.calls).toEqual(['head']);
+  });
+
   it('upstream dying mid-response is a reset with responseStarted', async () => {
     const b = await backend(rawBackend((s) => onRequestHeads(s, (sock) => {
       sock.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial');

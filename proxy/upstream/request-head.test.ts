@@ -42,6 +42,7 @@ describe('serializeRequestHead', () => {
     ['empty path', ['GET', '', [], 0], 'invalid request target'],
     ['space in the method', ['GE T', '/', [], 0], 'invalid method'],
     ['CRLF in the method', ['GET\r\n', '/', [], 0], 'invalid method'],
+    ['CONNECT', ['CONNECT', 'example.com:443', [], 0], 'CONNECT is not supported'],
     ['caller Content-Length', ['POST', '/', ['Content-Length', '5'], 5], 'Content-Length is set by the client'],
     ['caller Transfer-Encoding', ['POST', '/', ['transfer-encoding', 'chunked'], CHUNKED], 'transfer-encoding is set by the client'],
   ];

@@ -38,6 +38,8 @@ export function serializeRequestHead(
   defaultHost: string,
 ): string {
   if (!TOKEN_RE.test(method)) throw new InvalidRequestError('invalid method');
+  // A 2xx to CONNECT turns the connection into a tunnel, which this client does not speak.
+  if (method === 'CONNECT') throw new InvalidRequestError('CONNECT is not supported');
   if (!TARGET_RE.test(path)) throw new InvalidRequestError('invalid request target');
   if ((headers.length & 1) !== 0) throw new InvalidRequestError('headers must be name/value pairs');
   let head = `${method} ${path} HTTP/1.1\r\n`;
