@@ -81,11 +81,6 @@ export class Connection implements ResponseSink, RequestTransport {
     socket.on('close', () => this.onClose());
   }
 
-  /** True while the socket is open and no request uses it. */
-  get idle(): boolean {
-    return this.req === null && !this.gone;
-  }
-
   /** Sends `req` on this socket: head, any body already accepted, and the end of the body if reached. */
   dispatch(req: UpstreamRequest): void {
     this.req = req;
@@ -97,12 +92,19 @@ export class Connection implements ResponseSink, RequestTransport {
     this.readPaused = false;
     this.parser.expect(req.noResponseBody);
     const socket = this.socket;
-    socket.cork();
-    let ok = socket.write(req.head, 'latin1');
     const chunks = req.takeBodyToSend();
-    if (chunks !== null) for (const chunk of chunks) ok = this.writeBody(chunk);
-    if (req.bodyEnded && req.bodyLength === CHUNKED) ok = socket.write('0\r\n\r\n', 'latin1');
-    socket.uncork();
+    const endChunks = req.bodyEnded && req.bodyLength === CHUNKED;
+    let ok: boolean;
+    if (chunks === null && !endChunks) {
+      // The common case: the head alone, in one write.
+      ok = socket.write(req.head, 'latin1');
+    } else {
+      socket.cork();
+      ok = socket.write(req.head, 'latin1');
+      if (chunks !== null) for (const chunk of chunks) ok = this.writeBody(chunk);
+      if (endChunks) ok = socket.write('0\r\n\r\n', 'latin1');
+      socket.uncork();
+    }
     if (this.connected) this.startPhase(req.bodyEnded ? Phase.Headers : Phase.None);
     if (ok && req.waitingDrain) this.onDrain();
   }
