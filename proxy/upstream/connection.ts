@@ -14,29 +14,13 @@ import {
   UpstreamResetError,
 } from './errors.js';
 import type { UpstreamError } from './errors.js';
+import type { ConnectionOwner } from './connection-owner.js';
 import type { ResponseHead } from './head-parser.js';
-import { CHUNKED, chunkHeader } from './request-head.js';
+import { writeBodyChunk, writeBodyEnd, writeRequestStart } from './request-writer.js';
 import { ParserState, ResponseParser } from './response-parser.js';
 import type { ResponseSink } from './response-parser.js';
 import { RequestState } from './upstream-request.js';
 import type { RequestTransport, UpstreamRequest } from './upstream-request.js';
-
-/** What the connection needs from its pool. */
-export interface ConnectionOwner {
-  /** Coarse clock (ms) the deadlines are measured on; advanced by the pool's sweep. */
-  readonly now: number;
-  readonly address: string;
-  readonly connectTimeoutMs: number;
-  readonly headersTimeoutMs: number;
-  readonly bodyTimeoutMs: number;
-  readonly idleTimeoutMs: number;
-  /** The exchange finished cleanly and the socket may carry another request. */
-  release(conn: Connection): void;
-  /** The socket is gone (closed, destroyed or failed): forget it. Called exactly once. */
-  removed(conn: Connection): void;
-  /** The request's reused socket died before any response byte: send it again on a new socket. */
-  retry(req: UpstreamRequest): void;
-}
 
 /** What the single deadline currently guards. */
 const enum Phase {
@@ -91,41 +75,22 @@ export class Connection implements ResponseSink, RequestTransport {
     this.completed = false;
     this.readPaused = false;
     this.parser.expect(req.noResponseBody);
-    const socket = this.socket;
-    const chunks = req.takeBodyToSend();
-    const endChunks = req.bodyEnded && req.bodyLength === CHUNKED;
-    let ok: boolean;
-    if (chunks === null && !endChunks) {
-      // The common case: the head alone, in one write.
-      ok = socket.write(req.head, 'latin1');
-    } else {
-      socket.cork();
-      ok = socket.write(req.head, 'latin1');
-      if (chunks !== null) for (const chunk of chunks) ok = this.writeBody(chunk);
-      if (endChunks) ok = socket.write('0\r\n\r\n', 'latin1');
-      socket.uncork();
-    }
+    const ok = writeRequestStart(this.socket, req);
     if (this.connected) this.startPhase(req.bodyEnded ? Phase.Headers : Phase.None);
     if (ok && req.waitingDrain) this.onDrain();
   }
 
-  /** RequestTransport: one body chunk, framed for chunked bodies. */
+  /** RequestTransport: one body chunk. */
   writeBody(chunk: Buffer): boolean {
-    if (this.gone) return true;
-    const socket = this.socket;
-    if (this.req?.bodyLength !== CHUNKED) return socket.write(chunk);
-    socket.cork();
-    socket.write(chunkHeader(chunk.length), 'latin1');
-    socket.write(chunk);
-    const ok = socket.write('\r\n', 'latin1');
-    socket.uncork();
-    return ok;
+    const req = this.req;
+    return this.gone || req === null ? true : writeBodyChunk(this.socket, req.bodyLength, chunk);
   }
 
   /** RequestTransport: the caller ended the body. */
   endBody(): void {
-    if (this.gone) return;
-    if (this.req?.bodyLength === CHUNKED) this.socket.write('0\r\n\r\n', 'latin1');
+    const req = this.req;
+    if (this.gone || req === null) return;
+    writeBodyEnd(this.socket, req.bodyLength);
     if (this.connected && this.phase === Phase.None) this.startPhase(Phase.Headers);
   }
 

@@ -5,7 +5,7 @@
  * dead before any response byte.
  */
 import { Connection } from './connection.js';
-import type { ConnectionOwner } from './connection.js';
+import type { ConnectionOwner } from './connection-owner.js';
 import { InvalidArgumentError, InvalidRequestError, PoolClosedError, QueueFullError } from './errors.js';
 import { serializeRequestHead } from './request-head.js';
 import { RequestQueue } from './request-queue.js';
