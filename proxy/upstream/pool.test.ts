@@ -182,6 +182,40 @@ describe('UpstreamPool against node:http', () => {
     expect((await rec.done).body.toString()).toBe(String(total));
   });
 
+  it('parses a response dribbled one byte per write (head, chunk sizes and trailers split across reads)', async () => {
+    const response = 'HTTP/1.1 200 OK\r\nX-Long: ' + 'v'.repeat(100) + '\r\nTransfer-Encoding: chunked\r\n\r\n3;e=1\r\nabc\r\n0\r\nX-T: 1\r\n\r\n';
+    const b = await backend(rawBackend((s) => onRequestHeads(s, (sock) => {
+      sock.setNoDelay(true);
+      let i = 0;
+      const next = (): void => {
+        if (i < response.length && !sock.destroyed) sock.write(response[i++] ?? '', () => setImmediate(next));
+      };
+      next();
+    })));
+    const p = pool(b.port);
+    const got = await get(p).done;
+    expect(header(got.headers, 'x-long')).toBe('v'.repeat(100));
+    expect(got.body.toString()).toBe('abc');
+    expect(got.trailers).toEqual(['X-T', '1']);
+    expect((await get(p).done).body.toString()).toBe('abc');
+    expect(b.connections()).toBe(1);
+  });
+
+  it('refuses a response head over maxHeaderSize', async () => {
+    const b = await backend(rawBackend((s) => onRequestHeads(s, (sock) => sock.write(`HTTP/1.1 200 OK\r\nX: ${'a'.repeat(3000)}\r\n\r\n`))));
+    const err = await get(pool(b.port, { maxHeaderSize: 2048 })).failure();
+    expect(err.code).toBe('VX_UPSTREAM_PARSE');
+    expect(err.message).toContain('response head larger than 2048 bytes');
+  });
+
+  it('refuses a request with CR/LF in a header before anything is sent', async () => {
+    const b = await backend(httpBackend((_req, res) => res.end()));
+    const p = pool(b.port);
+    expect(() => p.request({ method: 'GET', path: '/', headers: ['x', 'a\r\nInjected: 1'] }, new Recorder())).toThrow('invalid value for header x');
+    expect(p.stats().connections).toBe(0);
+    expect(b.connections()).toBe(0);
+  });
+
   it('validates its options with exact messages', () => {
     expect(() => new UpstreamPool({ host: '127.0.0.1', port: 0 })).toThrow(new InvalidArgumentError('port = 0, must be an integer in [1, 65535]'));
     expect(() => new UpstreamPool({ host: '127.0.0.1', port: 80, maxConnections: 0 })).toThrow('upstream: maxConnections = 0, must be an integer in [1, 65536]');
