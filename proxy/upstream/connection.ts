@@ -151,7 +151,7 @@ export class Connection implements ResponseSink, RequestTransport {
   shutdown(): void {
     const req = this.req;
     if (req === null) this.destroy();
-    else this.fail(new PoolClosedError(this.owner.address, req));
+    else this.fail(new PoolClosedError(this.owner.address, req, true));
   }
 
   /** Fails the current request with `err` and destroys the socket. */

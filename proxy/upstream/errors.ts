@@ -115,10 +115,13 @@ export class RequestAbortedError extends UpstreamError {
   }
 }
 
-/** The pool was closed or destroyed: thrown by `request()`, or delivered to requests it cut off. */
+/**
+ * The pool was closed or destroyed: thrown by `request()`, or delivered to requests it cut off.
+ * Retryable elsewhere only when the request never reached a socket (`sent` false).
+ */
 export class PoolClosedError extends UpstreamError {
-  constructor(address: string, progress: FailureProgress = NOT_STARTED) {
-    super('VX_UPSTREAM_CLOSED', `upstream: pool for ${address} is closed`, progress, true);
+  constructor(address: string, progress: FailureProgress = NOT_STARTED, sent = false) {
+    super('VX_UPSTREAM_CLOSED', `upstream: pool for ${address} is closed`, progress, !sent);
   }
 }
 

@@ -297,7 +297,9 @@ describe('UpstreamPool failures', () => {
     const waiting = send(p2);
     await eventually(() => expect(answers.length).toBe(3));
     await p2.destroy();
-    expect((await active.failure()).code).toBe('VX_UPSTREAM_CLOSED');
-    expect((await waiting.failure()).code).toBe('VX_UPSTREAM_CLOSED');
+    const activeErr = await active.failure();
+    const waitingErr = await waiting.failure();
+    expect([activeErr.code, activeErr.retryableElsewhere]).toEqual(['VX_UPSTREAM_CLOSED', false]);
+    expect([waitingErr.code, waitingErr.retryableElsewhere]).toEqual(['VX_UPSTREAM_CLOSED', true]);
   });
 });
