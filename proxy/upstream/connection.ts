@@ -59,6 +59,10 @@ export class Connection implements ResponseSink, RequestTransport {
     socket.on('connect', () => this.onConnect());
     socket.on('data', (buf: Buffer) => this.onSocketData(buf));
     socket.on('drain', () => this.onDrain());
+    // The backend closed an idle socket: drop it now rather than hand it to the next request.
+    socket.on('end', () => {
+      if (this.req === null) this.destroy();
+    });
     socket.on('error', (err) => {
       this.lastError = err;
     });

@@ -33,21 +33,30 @@ function send(p: UpstreamPool, method = 'GET', bodyLength = 0): Recorder {
 
 const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
 
-/** A raw backend that answers the first request on each socket, then closes at the second: the keep-alive race. */
-function closesOnReuse(): Promise<Backend> {
-  return rawBackend((s) => onRequestHeads(s, (sock, i) => (i === 0 ? sock.write(OK) : sock.destroy())));
+/**
+ * A raw backend that answers the first request on each socket, then kills the socket when the
+ * second arrives (FIN, or RST for `reset`): the keep-alive race seen from the client.
+ */
+function closesOnReuse(reset: boolean): Promise<Backend> {
+  return rawBackend((s) => onRequestHeads(s, (sock, i) => {
+    if (i === 0) sock.write(OK);
+    else if (reset) sock.resetAndDestroy();
+    else sock.destroy();
+  }));
 }
 
 describe('UpstreamPool failures', () => {
-  it('retries once, on a new socket, when a reused socket dies before any response byte', async () => {
-    const b = await backend(closesOnReuse());
-    const p = pool(b.port);
-    await send(p).done;
-    const again = await send(p).done;
-    expect(again.body.toString()).toBe('ok');
-    expect(p.stats().retries).toBe(1);
-    expect(b.connections()).toBe(2);
-  });
+  for (const reset of [false, true]) {
+    it(`retries once, on a new socket, when a reused socket dies (${reset ? 'RST' : 'FIN'}) before any response byte`, async () => {
+      const b = await backend(closesOnReuse(reset));
+      const p = pool(b.port);
+      await send(p).done;
+      const again = await send(p).done;
+      expect(again.body.toString()).toBe('ok');
+      expect(p.stats().retries).toBe(1);
+      expect(b.connections()).toBe(2);
+    });
+  }
 
   it('retries a small replayable PUT body, but not a POST with a body', async () => {
     const b = await backend(rawBackend((s) => {

@@ -99,7 +99,27 @@ const good: GoodCase[] = [
   { name: 'bytes after a complete response are left over', raw: `${H}Content-Length: 1\r\n\r\nxGARBAGE`, expect: { body: 'x', left: 7 } },
 ];
 
+/** Feeds `raw` as two pieces split at `at`; returns the parsed response. */
+function parseSplitAt(raw: string, at: number, noBody: boolean | undefined): Parsed {
+  const rec = new Recorder();
+  const parser = new ResponseParser(rec, 1024);
+  parser.expect(noBody ?? false);
+  const all = Buffer.from(raw, 'latin1');
+  const pos = parser.execute(all.subarray(0, at), 0);
+  if (pos === at && !rec.out.complete) parser.execute(all.subarray(at), 0);
+  return rec.out;
+}
+
 describe('ResponseParser: valid responses', () => {
+  it('gives the same result for every split point of every case', () => {
+    for (const c of good.filter((g) => g.eof !== true && g.expect.left === undefined)) {
+      const whole = parse(c.raw, 'whole', { noBody: c.noBody });
+      for (let at = 1; at < c.raw.length; at++) {
+        expect({ at, ...parseSplitAt(c.raw, at, c.noBody) }).toEqual({ at, ...whole, left: undefined });
+      }
+    }
+  });
+
   for (const c of good) {
     for (const split of ['whole', 'halves', 'bytes'] as const) {
       it(`${c.name} (${split})`, () => {
