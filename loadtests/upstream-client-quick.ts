@@ -127,18 +127,18 @@ async function main(): Promise<void> {
     for (const c of clients) await c.close();
     console.log(`node ${process.version}, ${IN_FLIGHT} in flight, ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS} s, pinned: ${pinned}`);
     console.log('client                  req/s (median)   CPU µs/req (median)   of which user   failures');
-    const medians = new Map<string, number>();
     for (const [name, results] of rows) {
       const rps = median(results.map((r) => r.requests / r.seconds));
       const cpu = median(results.map((r) => r.cpuMicros / r.requests));
-      medians.set(name, cpu);
       const user = median(results.map((r) => r.userMicros / r.requests));
       const failures = results.reduce((n, r) => n + r.failures, 0);
       console.log(`${name.padEnd(22)}  ${rps.toFixed(0).padStart(13)}   ${cpu.toFixed(2).padStart(19)}   ${user.toFixed(2).padStart(13)}   ${failures}`);
     }
-    const own = medians.get('vortex upstream') ?? NaN;
-    const undici = medians.get('undici Pool.dispatch') ?? NaN;
-    console.log(`CPU per request: vortex upstream costs ${(own / undici).toFixed(2)}x undici's`);
+    // Paired per round: the machine is shared and noisy, so compare within a round.
+    const own = rows.get('vortex upstream') ?? [];
+    const undici = rows.get('undici Pool.dispatch') ?? [];
+    const paired = own.map((r, i) => r.cpuMicros / r.requests / ((undici[i]?.cpuMicros ?? NaN) / (undici[i]?.requests ?? NaN)));
+    console.log(`CPU per request, vortex upstream / undici, per round: ${paired.map((x) => x.toFixed(2)).join(' ')}; median ${median(paired).toFixed(2)}`);
   } finally {
     backend.kill();
   }
