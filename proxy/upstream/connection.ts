@@ -170,10 +170,12 @@ export class Connection implements ResponseSink, RequestTransport {
     }
   }
 
+  /** ResponseSink: a 1xx response, passed on as is. */
   onInterim(head: ResponseHead): void {
     this.req?.handler.onInterim?.(head.status, head.rawHeaders);
   }
 
+  /** ResponseSink: the final head; from now on the body timeout applies. */
   onHead(head: ResponseHead): void {
     const req = this.req as UpstreamRequest;
     req.responseStarted = true;
@@ -181,6 +183,7 @@ export class Connection implements ResponseSink, RequestTransport {
     req.handler.onHead(head.status, head.statusText, head.rawHeaders, head.contentLength);
   }
 
+  /** ResponseSink: a body piece; the caller's false pauses the socket. */
   onBody(chunk: Buffer): boolean {
     const req = this.req;
     // Aborted from an earlier callback of this same read: stop the parser.
@@ -191,6 +194,7 @@ export class Connection implements ResponseSink, RequestTransport {
     return false;
   }
 
+  /** ResponseSink: the response ended. */
   onComplete(trailers: Buffer[]): void {
     // Finished in process(), once it is known whether bytes follow the response.
     this.completed = true;

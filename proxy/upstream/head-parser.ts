@@ -26,6 +26,7 @@ export class ResponseHead {
   /** Connection: close, or HTTP/1.0 without Connection: keep-alive. */
   close = false;
 
+  /** Clears the fields before the next head is parsed into this instance. */
   reset(): void {
     this.version = 11;
     this.status = 0;

@@ -22,10 +22,15 @@ export const FIELD_VALUE = table((b) => b === 0x09 || (b >= 0x20 && b <= 0x7e) |
 /** 1 for HEXDIG. */
 export const HEX = table((b) => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66));
 
+/** Carriage return. */
 export const CR = 0x0d;
+/** Line feed. */
 export const LF = 0x0a;
+/** Space. */
 export const SP = 0x20;
+/** Horizontal tab. */
 export const HTAB = 0x09;
+/** ':' between a field name and its value. */
 export const COLON = 0x3a;
 
 /** Value of a hex digit byte already checked with {@link HEX}. */
