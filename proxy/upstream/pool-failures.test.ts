@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../test/helpers/eventually.js';
@@ -99,7 +99,9 @@ describe('UpstreamPool failures', () => {
     expect(err.retryableElsewhere).toBe(true);
   });
 
-  it('times out a connect that never completes', async () => {
+  // Needs a listener that never accepts, which node:net cannot make; python3 is on every CI image we use.
+  const hasPython = spawnSync('python3', ['--version']).status === 0;
+  it.skipIf(!hasPython)('times out a connect that never completes (skipped without python3)', async () => {
     // A listener that never accepts, with a backlog of 0: once one connection fills the accept
     // queue, the kernel drops further SYNs and connects hang (node:net always accepts, hence python).
     const listener = spawn('python3', ['-c', "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(0); print(s.getsockname()[1], flush=True); time.sleep(30)"]);
