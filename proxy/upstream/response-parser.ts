@@ -89,7 +89,8 @@ export class ResponseParser {
           break;
         case ParserState.FixedBody: {
           const end = Math.min(len, pos + this.remaining);
-          const piece = buf.subarray(pos, end);
+          // A read that is all body is passed on as is: no view allocated.
+          const piece = pos === 0 && end === len ? buf : buf.subarray(pos, end);
           this.remaining -= end - pos;
           pos = end;
           const more = this.sink.onBody(piece);
