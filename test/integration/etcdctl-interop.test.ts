@@ -1,38 +1,34 @@
 /**
- * Debian's etcdctl (3.4, grpc-go) against the Vortex gRPC server: the commands operators use, with
- * their real output formats. The server serves an EtcdStore backed by a real etcd here; the backend
- * is one line (BACKEND) so the embedded store can take its place.
+ * Debian's etcdctl (3.4, grpc-go) against `vortex store` (the embedded store served over gRPC, in its
+ * own process, as operators run it): the commands operators use, with their real output formats.
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdStore } from '../../store/etcd/etcd-store.js';
-import { serveStore } from '../../store/grpc/server.js';
-import type { StoreServer } from '../../store/grpc/server.js';
-import type { Store } from '../../store/store.js';
-import { startEtcd } from '../helpers/etcd.js';
-import type { EtcdProcess } from '../helpers/etcd.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../helpers/free-port.js';
+import { startVortex } from '../helpers/vortex-process.js';
+import type { VortexProcess } from '../helpers/vortex-process.js';
 
 const ETCDCTL_BIN = process.env.VORTEX_ETCDCTL_BIN ?? '/usr/bin/etcdctl';
 /** Per-command limit; etcdctl's own --command-timeout is 5 s. */
 const COMMAND_TIMEOUT_MS = 15_000;
 
-let etcd: EtcdProcess | undefined;
-let backend: Store | undefined;
-let server: StoreServer | undefined;
-
-/** The Store the server under test serves. */
-const BACKEND = (): Store => new EtcdStore({ endpoints: [etcd!.endpoint] });
+let dataDir = '';
+let vortexStore: VortexProcess | undefined;
+/** What the server under test is dialled as. */
+const server = { address: '' };
 
 beforeAll(async () => {
-  etcd = await startEtcd();
-  backend = BACKEND();
-  server = await serveStore(backend, { port: 0 });
+  dataDir = await mkdtemp(join(tmpdir(), 'vortex-etcdctl-'));
+  server.address = `127.0.0.1:${await freePort()}`;
+  vortexStore = await startVortex(['store', '--listen', server.address, '--data', dataDir], /^vortex store: serving /);
 });
 
 afterAll(async () => {
-  await server?.close();
-  await backend?.close();
-  await etcd?.stop();
+  await vortexStore?.stop();
+  await rm(dataDir, { recursive: true, force: true });
 });
 
 interface Result {
@@ -44,7 +40,7 @@ interface Result {
 /** Runs etcdctl against the server; `stdin` feeds e.g. a txn. Never throws on a non-zero exit. */
 function etcdctl(args: string[], stdin = ''): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ETCDCTL_BIN, [`--endpoints=${server!.address}`, ...args], {
+    const child = spawn(ETCDCTL_BIN, [`--endpoints=${server.address}`, ...args], {
       env: { ...process.env, ETCDCTL_API: '3' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -69,7 +65,7 @@ async function ok(args: string[], stdin = ''): Promise<string> {
   return result.stdout;
 }
 
-describe('etcdctl against the Vortex gRPC server', () => {
+describe('etcdctl against vortex store', () => {
   it('put, get --prefix (simple and json) and del', async () => {
     expect(await ok(['put', 'ictl/a', 'one'])).toBe('OK\n');
     expect(await ok(['put', 'ictl/b', 'two'])).toBe('OK\n');
@@ -104,7 +100,7 @@ describe('etcdctl against the Vortex gRPC server', () => {
     const start = await ok(['put', 'iwatch/a', '1']);
     expect(start).toBe('OK\n');
     const rev = (JSON.parse(await ok(['get', 'iwatch/a', '-w', 'json'])) as { header: { revision: number } }).header.revision;
-    const child = spawn(ETCDCTL_BIN, [`--endpoints=${server!.address}`, 'watch', '--prefix', 'iwatch/', `--rev=${rev}`, '--prev-kv'], {
+    const child = spawn(ETCDCTL_BIN, [`--endpoints=${server.address}`, 'watch', '--prefix', 'iwatch/', `--rev=${rev}`, '--prev-kv'], {
       env: { ...process.env, ETCDCTL_API: '3' },
     });
     let output = '';
@@ -154,7 +150,7 @@ describe('etcdctl against the Vortex gRPC server', () => {
       Status: { version: string; leader: number; header: { member_id: number; revision: number } };
     }[];
     expect(status).toHaveLength(1);
-    expect(status[0]!.Endpoint).toBe(server!.address);
+    expect(status[0]!.Endpoint).toBe(server.address);
     expect(status[0]!.Status.version).toBe('3.4.0-vortex');
     expect(status[0]!.Status.leader).toBe(status[0]!.Status.header.member_id);
     expect(status[0]!.Status.header.revision).toBeGreaterThan(0);
@@ -162,9 +158,9 @@ describe('etcdctl against the Vortex gRPC server', () => {
     const health = await etcdctl(['endpoint', 'health']);
     expect(health.code).toBe(0);
     // etcdctl 3.4 prints the health line on stderr.
-    expect(health.stderr).toMatch(new RegExp(`^${server!.address} is healthy: successfully committed proposal`));
+    expect(health.stderr).toMatch(new RegExp(`^${server.address} is healthy: successfully committed proposal`));
     const members = await ok(['member', 'list']);
-    expect(members).toMatch(new RegExp(`^[0-9a-f]+, started, vortex, , http://${server!.address}, false\n$`));
+    expect(members).toMatch(new RegExp(`^[0-9a-f]+, started, vortex, , http://${server.address}, false\n$`));
   });
 
   it('errors come back with etcd\'s messages', async () => {
