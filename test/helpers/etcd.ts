@@ -5,9 +5,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 
 /** Where Debian's etcd-server package installs etcd; override with VORTEX_ETCD_BIN. */
 export const ETCD_BIN = process.env.VORTEX_ETCD_BIN ?? '/usr/bin/etcd';
@@ -22,21 +22,10 @@ export interface EtcdProcess {
   /** `127.0.0.1:<port>` for clients. */
   endpoint: string;
   dataDir: string;
+  /** The etcd process, for CPU accounting in benchmarks. */
+  pid: number | undefined;
   /** Kills etcd and removes its data dir; safe to call twice. */
   stop(): Promise<void>;
-}
-
-/** A port that was free on 127.0.0.1 a moment ago. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address for a probe socket');
-  return address.port;
 }
 
 async function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
@@ -108,5 +97,5 @@ export async function startEtcd(): Promise<EtcdProcess> {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { endpoint: `127.0.0.1:${clientPort}`, dataDir, stop };
+  return { endpoint: `127.0.0.1:${clientPort}`, dataDir, pid: child.pid, stop };
 }
