@@ -135,7 +135,10 @@ export interface WatchEvent {
   prevKv?: KeyValue;
 }
 
-/** All events of one write txn that fall in the watched range, in key order within the txn. */
+/**
+ * All events of one write txn that fall in the watched range, in the order the txn made the changes
+ * (etcd's sub-revision order: ops in request order, a range delete's keys in key order).
+ */
 export interface WatchBatch {
   revision: number;
   events: WatchEvent[];

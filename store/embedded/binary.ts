@@ -56,7 +56,11 @@ export class ByteWriter {
 
   /** A UTF-8 string (lease IDs). */
   string(value: string): this {
-    return this.bytes(Buffer.from(value, 'utf8'));
+    const length = Buffer.byteLength(value, 'utf8');
+    this.varuint(length);
+    this.ensure(length);
+    this.pos += this.buf.write(value, this.pos, length, 'utf8');
+    return this;
   }
 
   /** The bytes written; the view shares memory with the writer until the next write. */

@@ -103,6 +103,18 @@ describe('EmbeddedStore durability', () => {
     await expect(readdir(dir)).resolves.not.toContain('LOCK');
   });
 
+  it('refuses to open with a damaged snapshot', async () => {
+    const { store, dir } = await openTestStore({ snapshotEveryRecords: 3 });
+    await writeSome(store, 5);
+    await store.close();
+    const [snapshot] = await snapshots(dir);
+    const path = join(dir, snapshot!);
+    const buf = await readFile(path);
+    buf[buf.length >> 1]! ^= 0x01;
+    await writeFile(path, buf);
+    await expect(EmbeddedStore.open({ dataDir: dir })).rejects.toThrow(new RegExp(`^store: snapshot ${path} is damaged at byte offset \\d+`));
+  });
+
   it('refuses a second opener of the same data directory and takes over a stale lock', async () => {
     const dir = await tempDir();
     const { store } = await openTestStore({ dataDir: dir });

@@ -237,7 +237,7 @@ export class EmbeddedStore implements Store {
       this.lessor.stop();
       this.hub.close();
       try {
-        await this.snapshots.idle();
+        await this.snapshots.stop();
         await this.wal.close();
       } finally {
         await this.lock.release();

@@ -19,6 +19,7 @@ export class SnapshotScheduler {
   private records = 0;
   private bytes = 0;
   private running: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -35,7 +36,7 @@ export class SnapshotScheduler {
 
   /** Starts a snapshot if a threshold was reached and none is running. */
   maybeStart(): void {
-    if (this.running) return;
+    if (this.running || this.stopped) return;
     if (this.records < this.options.snapshotEveryRecords && this.bytes < this.options.snapshotEveryBytes) return;
     this.running = this.take()
       .catch((err: unknown) => this.options.logger.warn({ err: String(err) }, 'store: snapshot failed; the WAL keeps every record'))
@@ -50,8 +51,9 @@ export class SnapshotScheduler {
     if (!this.running) this.kv.purge();
   }
 
-  /** Resolves when no snapshot is running. */
-  idle(): Promise<void> {
+  /** Starts no more snapshots; resolves when the running one (if any) is done. */
+  stop(): Promise<void> {
+    this.stopped = true;
     return this.running ?? Promise.resolve();
   }
 

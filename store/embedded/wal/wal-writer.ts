@@ -133,10 +133,10 @@ export class WalWriter {
     }
   }
 
-  /** Waits for queued records, then closes the segment. */
+  /** Waits for queued records (including any appended while flushing), then closes the segment. */
   async close(): Promise<void> {
     try {
-      await this.flushed();
+      while (this.pending || this.inFlight) await this.flushed();
     } finally {
       await this.handle.close();
     }
