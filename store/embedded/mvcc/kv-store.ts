@@ -106,7 +106,8 @@ export class KvStore {
     const page: KeyHistory[] = [];
     for (const name of names) {
       const key = this.index.get(name)!;
-      const entries = key.entries.filter((entry) => entry.main <= revision);
+      // Usually every entry is old enough; the page is encoded before the next write, so no copy is needed.
+      const entries = key.entries.at(-1)!.main <= revision ? key.entries : key.entries.filter((entry) => entry.main <= revision);
       if (entries.length > 0) page.push({ key: key.key, entries });
     }
     // The smallest name after the last one: a trailing zero byte.

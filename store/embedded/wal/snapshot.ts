@@ -18,7 +18,7 @@ import { ByteReader, ByteWriter } from '../binary.js';
 import { fsyncDir } from '../fsync-dir.js';
 import type { KeyEntry } from '../mvcc/key-index.js';
 import type { KeyHistory } from '../mvcc/kv-store.js';
-import { decodeFrames, encodeFrame } from './record.js';
+import { decodeFrames, encodeFrame, FRAME_OVERHEAD, sealFrame } from './record.js';
 
 const META = 16;
 const KEYS = 17;
@@ -64,7 +64,7 @@ export async function writeSnapshot(dir: string, meta: SnapshotMeta, nextPage: (
     for (let page = nextPage(); page; page = nextPage()) {
       if (page.length === 0) continue;
       keys += page.length;
-      await handle.write(encodeFrame(KEYS, encodeKeys(page)));
+      await handle.write(encodeKeys(page));
     }
     await handle.write(encodeFrame(END, new ByteWriter(8).varuint(keys).finish()));
     await handle.sync();
@@ -123,8 +123,14 @@ function decodeMeta(payload: Buffer): SnapshotMeta {
   return meta;
 }
 
+/** A KEYS frame, sized up front so the page is encoded into one buffer with no copying. */
 function encodeKeys(page: KeyHistory[]): Buffer {
-  const w = new ByteWriter(4096).varuint(page.length);
+  let size = FRAME_OVERHEAD + 8;
+  for (const { key, entries } of page) {
+    size += key.length + 16;
+    for (const { kv } of entries) size += 40 + (kv ? kv.value.length + kv.lease.length : 0);
+  }
+  const w = new ByteWriter(size, FRAME_OVERHEAD).varuint(page.length);
   for (const { key, entries } of page) {
     w.bytes(key).varuint(entries.length);
     for (const { main, sub, kv } of entries) {
@@ -133,7 +139,7 @@ function encodeKeys(page: KeyHistory[]): Buffer {
       else w.u8(0);
     }
   }
-  return w.finish();
+  return sealFrame(w.finish(), KEYS);
 }
 
 function decodeKeys(payload: Buffer, onKey: (history: KeyHistory) => void): number {
