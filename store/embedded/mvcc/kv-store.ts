@@ -9,7 +9,7 @@
  */
 import type { KeyValue, LeaseId, RangeRequest, RangeResult, WatchBatch, WatchEvent } from '../../store.js';
 import { ChangeLog } from './change-log.js';
-import type { KeyEntry } from './key-index.js';
+import { tombstoneKv, type KeyEntry } from './key-index.js';
 import { KvIndex } from './kv-index.js';
 import { keyBounds, type KeyBounds } from './keys.js';
 import { queryRange } from './range-query.js';
@@ -87,7 +87,7 @@ export class KvStore {
     const first = this.log.firstRevision;
     if (target <= this.purgedRevision || first === undefined) return;
     for (let rev = Math.max(first, this.purgedRevision + 1); rev <= target; rev++) {
-      for (const event of this.log.get(rev)?.events ?? []) {
+      for (const event of this.log.get(rev) ?? []) {
         const name = event.kv.key.toString('latin1');
         if (this.index.get(name)?.compact(target)) this.index.remove(name);
       }
@@ -106,8 +106,7 @@ export class KvStore {
     const page: KeyHistory[] = [];
     for (const name of names) {
       const key = this.index.get(name)!;
-      // Usually every entry is old enough; the page is encoded before the next write, so no copy is needed.
-      const entries = key.entries.at(-1)!.main <= revision ? key.entries : key.entries.filter((entry) => entry.main <= revision);
+      const entries = key.entries(revision);
       if (entries.length > 0) page.push({ key: key.key, entries });
     }
     // The smallest name after the last one: a trailing zero byte.
@@ -131,7 +130,7 @@ export class KvStore {
         continue;
       }
       let prev: KeyValue | undefined;
-      for (const entry of key.entries) {
+      for (const entry of key.entries()) {
         if (entry.main >= compactRevision) {
           const event: WatchEvent = entry.kv
             ? { type: 'put', kv: entry.kv }
@@ -147,7 +146,7 @@ export class KvStore {
     }
     for (const revision of [...batches.keys()].sort((a, b) => a - b)) {
       const events = batches.get(revision)!.sort((a, b) => a.sub - b.sub).map((e) => e.event);
-      this.log.push({ revision, events });
+      this.log.push(revision, events);
     }
     this.purgedRevision = compactRevision;
   }
@@ -197,11 +196,7 @@ export class WriteTxn {
     if (this.events.length === 0) return undefined;
     const batch = { revision: this.main, events: this.events };
     this.store.currentRevision = this.main;
-    this.store.log.push(batch);
+    this.store.log.push(this.main, this.events);
     return batch;
   }
-}
-
-function tombstoneKv(key: Buffer, revision: number): KeyValue {
-  return Object.freeze({ key, value: Buffer.alloc(0), createRevision: 0, modRevision: revision, version: 0, lease: '0' });
 }

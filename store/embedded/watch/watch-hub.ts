@@ -104,8 +104,8 @@ class HubWatcher implements Watcher {
       return;
     }
     for (let rev = this.next; rev <= committed; rev++) {
-      const batch = this.source.log.get(rev);
-      if (batch && batch.events.some((event) => this.wants(event))) {
+      const events = this.source.log.get(rev);
+      if (events && events.some((event) => this.wants(event))) {
         this.wake();
         return;
       }
@@ -135,14 +135,13 @@ class HubWatcher implements Watcher {
     if (this.next < compactRevision) throw new CompactedError(compactRevision);
     const committed = this.source.committedRevision();
     while (this.next <= committed) {
-      const batch = this.source.log.get(this.next++);
-      if (!batch) continue;
+      const revision = this.next++;
       const events: WatchEvent[] = [];
-      for (const event of batch.events) {
+      for (const event of this.source.log.get(revision) ?? []) {
         if (!this.wants(event)) continue;
         events.push(this.prevKv || !event.prevKv ? event : { type: event.type, kv: event.kv });
       }
-      if (events.length > 0) return { revision: batch.revision, events };
+      if (events.length > 0) return { revision, events };
     }
     return undefined;
   }
