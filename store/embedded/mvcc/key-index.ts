@@ -11,11 +11,6 @@
 import type { KeyValue, LeaseId } from '../../store.js';
 import type { Revision } from './revision.js';
 
-/** One change of this key as snapshots store it; `kv` undefined marks a delete. */
-export interface KeyEntry extends Revision {
-  kv: KeyValue | undefined;
-}
-
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -34,9 +29,14 @@ export class KeyIndex {
     readonly name: string,
   ) {}
 
-  /** Number of retained changes. */
-  get size(): number {
-    return this.kvs.length;
+  /** Every retained change, oldest first (a delete is a tombstone: version 0). Read-only view. */
+  get changes(): readonly KeyValue[] {
+    return this.kvs;
+  }
+
+  /** Sub-revisions parallel to {@link changes}, or undefined when all are 0. Read-only view. */
+  get subRevisions(): readonly number[] | undefined {
+    return this.subs;
   }
 
   /** The revision of the newest change. */
@@ -82,19 +82,9 @@ export class KeyIndex {
     return kv;
   }
 
-  /** Adds a change as a snapshot recorded it. */
-  restore(entry: KeyEntry): void {
-    this.append(entry.kv ?? tombstoneKv(this.key, entry.main), entry.sub);
-  }
-
-  /** The changes up to `revision`, oldest first (snapshots). */
-  entries(revision = Infinity): KeyEntry[] {
-    const out: KeyEntry[] = [];
-    for (const [i, kv] of this.kvs.entries()) {
-      if (kv.modRevision > revision) break;
-      out.push({ main: kv.modRevision, sub: this.subs?.[i] ?? 0, kv: kv.version > 0 ? kv : undefined });
-    }
-    return out;
+  /** Adds a change as a snapshot recorded it (a tombstone for a delete). */
+  restore(kv: KeyValue, sub: number): void {
+    this.append(kv, sub);
   }
 
   /** Drops history a read at >= `revision` cannot reach; returns true when nothing is left. */

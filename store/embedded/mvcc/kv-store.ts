@@ -9,7 +9,6 @@
  */
 import type { KeyValue, LeaseId, RangeRequest, RangeResult, WatchBatch, WatchEvent } from '../../store.js';
 import { ChangeLog } from './change-log.js';
-import { tombstoneKv, type KeyEntry } from './key-index.js';
 import { KvIndex } from './kv-index.js';
 import { keyBounds, type KeyBounds } from './keys.js';
 import { queryRange } from './range-query.js';
@@ -21,10 +20,15 @@ export interface Change {
   lease: LeaseId;
 }
 
-/** A key's retained history, as snapshots store it. */
+/**
+ * A key's retained history as snapshots store it: its changes oldest first (a delete is a tombstone,
+ * version 0) and their sub-revisions (undefined: all 0). Views into the key index: encode them
+ * before the next write.
+ */
 export interface KeyHistory {
   key: Buffer;
-  entries: KeyEntry[];
+  kvs: readonly KeyValue[];
+  subs: readonly number[] | undefined;
 }
 
 /** The MVCC key-value state. */
@@ -106,8 +110,14 @@ export class KvStore {
     const page: KeyHistory[] = [];
     for (const name of names) {
       const key = this.index.get(name)!;
-      const entries = key.entries(revision);
-      if (entries.length > 0) page.push({ key: key.key, entries });
+      let kvs = key.changes;
+      let subs = key.subRevisions;
+      if (kvs.at(-1)!.modRevision > revision) {
+        const count = kvs.findIndex((kv) => kv.modRevision > revision);
+        kvs = kvs.slice(0, count);
+        subs = subs?.slice(0, count);
+      }
+      if (kvs.length > 0) page.push({ key: key.key, kvs, subs });
     }
     // The smallest name after the last one: a trailing zero byte.
     return { page, next: names.length < limit ? undefined : `${names.at(-1)!}\0` };
@@ -116,7 +126,7 @@ export class KvStore {
   /** Adds one key's history from a snapshot; call {@link finishRestore} after the last. */
   restoreKey(history: KeyHistory): void {
     const key = this.index.getOrCreate(history.key, history.key.toString('latin1'));
-    for (const entry of history.entries) key.restore(entry);
+    for (const [i, kv] of history.kvs.entries()) key.restore(kv, history.subs?.[i] ?? 0);
   }
 
   /** Sets the revisions, compacts, and rebuilds the change log from the restored key histories. */
@@ -130,18 +140,17 @@ export class KvStore {
         continue;
       }
       let prev: KeyValue | undefined;
-      for (const entry of key.entries()) {
-        if (entry.main >= compactRevision) {
-          const event: WatchEvent = entry.kv
-            ? { type: 'put', kv: entry.kv }
-            : { type: 'delete', kv: tombstoneKv(key.key, entry.main) };
+      for (const [i, kv] of key.changes.entries()) {
+        const live = kv.version > 0;
+        if (kv.modRevision >= compactRevision) {
+          const event: WatchEvent = { type: live ? 'put' : 'delete', kv };
           if (prev) event.prevKv = prev;
           Object.freeze(event);
-          let batch = batches.get(entry.main);
-          if (!batch) batches.set(entry.main, (batch = []));
-          batch.push({ sub: entry.sub, event });
+          let batch = batches.get(kv.modRevision);
+          if (!batch) batches.set(kv.modRevision, (batch = []));
+          batch.push({ sub: key.subRevisions?.[i] ?? 0, event });
         }
-        prev = entry.kv;
+        prev = live ? kv : undefined;
       }
     }
     for (const revision of [...batches.keys()].sort((a, b) => a - b)) {
