@@ -6,7 +6,7 @@ import { FakeClock } from '../../test/helpers/fake-clock.js';
 import { openTestStore, recordingLogger } from '../../test/helpers/embedded-store.js';
 import { tempDir } from '../../test/helpers/temp-dir.js';
 import { CorruptDataError, DataDirLockedError } from '../errors.js';
-import { prefixRange } from '../store.js';
+import { prefixRange, type WatchBatch } from '../store.js';
 import { EmbeddedStore } from './embedded-store.js';
 import { decodeFrames } from './wal/record.js';
 
@@ -67,7 +67,7 @@ describe('EmbeddedStore durability', () => {
     expect(first.value).toMatchObject({ revision: 17, events: [{ type: 'put', kv: { version: 3 }, prevKv: { modRevision: 10 } }] });
     // A txn's events keep the txn's order, not key order (sub-revisions survive snapshot and replay).
     const z = await reopened.watch({ ...prefixRange('z/'), startRevision: 62 })[Symbol.asyncIterator]().next();
-    expect(z.value?.events.map((e) => e.kv.key.toString())).toEqual(['z/2', 'z/1']);
+    expect((z.value as WatchBatch).events.map((e) => e.kv.key.toString())).toEqual(['z/2', 'z/1']);
   });
 
   it('opens a WAL whose last record is torn, with a warning, and truncates it', async () => {
