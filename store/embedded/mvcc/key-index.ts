@@ -12,6 +12,8 @@ import type { KeyValue, LeaseId } from '../../store.js';
 import type { Revision } from './revision.js';
 
 const EMPTY = Buffer.alloc(0);
+/** Shared by new KeyIndexes until their first change; never mutated (append replaces it). */
+const EMPTY_HISTORY: KeyValue[] = [];
 
 /**
  * The history of one key. Changes are kept as the KeyValues themselves (a delete as the frozen
@@ -20,7 +22,9 @@ const EMPTY = Buffer.alloc(0);
  * KeyValues are frozen: they are shared with readers and watchers.
  */
 export class KeyIndex {
-  private readonly kvs: KeyValue[] = [];
+  // Starts as a one-element array literal (capacity 1): most keys never change again, and an
+  // empty `[]` grows to a 17-slot backing store on its first push.
+  private kvs: KeyValue[] = EMPTY_HISTORY;
   private subs: number[] | undefined;
 
   constructor(
@@ -103,7 +107,8 @@ export class KeyIndex {
   private append(kv: KeyValue, sub: number): void {
     if (this.subs) this.subs.push(sub);
     else if (sub !== 0) this.subs = [...new Array<number>(this.kvs.length).fill(0), sub];
-    this.kvs.push(kv);
+    if (this.kvs.length === 0) this.kvs = [kv];
+    else this.kvs.push(kv);
   }
 }
 

@@ -203,9 +203,12 @@ export class WriteTxn {
   /** Commits the txn's changes: returns its batch, or undefined when it changed nothing. */
   end(): WatchBatch | undefined {
     if (this.events.length === 0) return undefined;
-    const batch = { revision: this.main, events: this.events };
+    // The log keeps the events until compaction: a single-change txn (the common case) stores a
+    // one-slot array rather than the growable one used while the txn ran.
+    const events = this.events.length === 1 ? [this.events[0]!] : this.events;
+    const batch = { revision: this.main, events };
     this.store.currentRevision = this.main;
-    this.store.log.push(this.main, this.events);
+    this.store.log.push(this.main, events);
     return batch;
   }
 }
