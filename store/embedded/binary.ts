@@ -46,7 +46,9 @@ export class ByteWriter {
     return this;
   }
 
-  bytes(value: Uint8Array): this {
+  /** A byte string; a JS string is written as its UTF-8 bytes (the Store's reading of `Bytes`). */
+  bytes(value: Uint8Array | string): this {
+    if (typeof value === 'string') return this.string(value);
     this.varuint(value.length);
     this.ensure(value.length);
     this.buf.set(value, this.pos);

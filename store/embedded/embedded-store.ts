@@ -35,7 +35,7 @@ import type {
 } from '../store.js';
 import { Lessor } from './lease/lessor.js';
 import { lockDataDir, type DataDirLock } from './lock.js';
-import { encodeLogEntry, encodeTxnRecord, type LogEntry } from './log-entry.js';
+import { encodeLogEntry, encodeTxnRecord, type LogEntry, type WriteOp } from './log-entry.js';
 import { KvStore } from './mvcc/kv-store.js';
 import { keyBounds, ownBytes } from './mvcc/keys.js';
 import { resolveOptions, type EmbeddedStoreOptions, type ResolvedOptions } from './options.js';
@@ -135,9 +135,9 @@ export class EmbeddedStore implements Store {
     const lease = this.checkLease(options?.lease);
     this.checkBacklog();
     const txn = this.kv.beginWrite();
-    const owned = ownBytes(key);
-    const { prevKv } = txn.put(owned, owned.toString('latin1'), ownBytes(value), lease);
-    await this.persist(txn.end());
+    const op = { op: 'put', key: ownBytes(key), value: ownBytes(value), lease } as const;
+    const { prevKv } = txn.put(op.key, op.key.toString('latin1'), op.value, lease);
+    await this.persist(txn.end(), [op]);
     return options?.prevKv && prevKv ? { revision: txn.revision, prevKv } : { revision: txn.revision };
   }
 
@@ -149,7 +149,7 @@ export class EmbeddedStore implements Store {
     const deleted = txn.deleteRange(keyBounds(selector));
     const batch = txn.end();
     const revision = this.kv.currentRevision;
-    await this.persist(batch);
+    await this.persist(batch, [{ op: 'delete', key: selector.key, rangeEnd: selector.rangeEnd }]);
     return { revision, deleted: deleted.length, prevKvs: options?.prevKv ? deleted : [] };
   }
 
@@ -157,8 +157,8 @@ export class EmbeddedStore implements Store {
     this.checkOpen();
     checkTxn(request, this.options);
     if ([...(request.success ?? []), ...(request.failure ?? [])].some((op) => op.op !== 'range')) this.checkBacklog();
-    const { result, batch } = applyTxn(this.kv, request, (id) => this.lessor.has(id));
-    await this.persist(batch);
+    const { result, batch, writes } = applyTxn(this.kv, request, (id) => this.lessor.has(id));
+    await this.persist(batch, writes);
     return result;
   }
 
@@ -244,11 +244,14 @@ export class EmbeddedStore implements Store {
     };
   }
 
-  /** Logs a committed batch (and a revoked lease) to the WAL; with nothing to log, waits for what was observed. */
-  private persist(batch: WatchBatch | undefined, revokeLease?: LeaseId): Promise<void> {
+  /**
+   * Logs a txn that produced `batch` by running `ops` (and revoking a lease) to the WAL; when it
+   * changed nothing, waits instead until what it observed is durable.
+   */
+  private persist(batch: WatchBatch | undefined, ops: readonly WriteOp[], revokeLease?: LeaseId): Promise<void> {
     if (!batch && revokeLease === undefined) return this.wal.flushed();
     if (batch) this.lessor.trackChanges(batch.events);
-    return this.appendFrame(encodeTxnRecord(batch?.revision ?? this.kv.currentRevision, batch?.events ?? [], revokeLease));
+    return this.appendFrame(encodeTxnRecord(this.kv.currentRevision, ops, revokeLease));
   }
 
   private append(entry: Exclude<LogEntry, { type: 'txn' }>): Promise<void> {
@@ -280,7 +283,7 @@ export class EmbeddedStore implements Store {
   private revokeLease(id: LeaseId): Promise<void> {
     const txn = this.kv.beginWrite();
     for (const name of this.lessor.keysOf(id)) txn.deleteRange({ start: name, end: name, single: true });
-    const done = this.persist(txn.end(), id);
+    const done = this.persist(txn.end(), [], id);
     this.lessor.remove(id);
     return done;
   }

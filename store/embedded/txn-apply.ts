@@ -7,14 +7,16 @@
  */
 import { CompactedError, FutureRevisionError, LeaseNotFoundError } from '../errors.js';
 import type { LeaseId, TxnOp, TxnOpResult, TxnRequest, TxnResult, WatchBatch } from '../store.js';
+import type { WriteOp } from './log-entry.js';
 import { evaluateCompare } from './mvcc/compare.js';
 import type { KvStore, WriteTxn } from './mvcc/kv-store.js';
 import { keyBounds, ownBytes } from './mvcc/keys.js';
 
-/** The txn's result and the changes to persist (undefined when it changed nothing). */
+/** The txn's result, its changes (undefined when none) and the write ops that made them (for the WAL). */
 export interface AppliedTxn {
   result: TxnResult;
   batch: WatchBatch | undefined;
+  writes: WriteOp[];
 }
 
 /** Runs `request` against `kv`; `leaseExists` answers for puts that attach a lease. */
@@ -31,7 +33,8 @@ export function applyTxn(kv: KvStore, request: TxnRequest, leaseExists: (id: Lea
   const batch = txn.end();
   const revision = kv.currentRevision;
   for (const response of responses) if (response.op !== 'range') response.revision = revision;
-  return { result: { succeeded, revision, responses }, batch };
+  const writes = ops.filter((op): op is Exclude<TxnOp, { op: 'range' }> => op.op !== 'range');
+  return { result: { succeeded, revision, responses }, batch, writes };
 }
 
 /** Throws unless `revision` can be read: not after `current`, not below the compact revision. */

@@ -8,17 +8,11 @@
  * history is physically dropped by `purge()`, which a running snapshot may hold back.
  */
 import type { KeyValue, LeaseId, RangeRequest, RangeResult, WatchBatch, WatchEvent } from '../../store.js';
+import type { WriteOp } from '../log-entry.js';
 import { ChangeLog } from './change-log.js';
 import { KvIndex } from './kv-index.js';
 import { keyBounds, type KeyBounds } from './keys.js';
 import { queryRange } from './range-query.js';
-
-/** One change as the WAL records it: a put (value set) or a delete (value undefined). */
-export interface Change {
-  key: Buffer;
-  value: Buffer | undefined;
-  lease: LeaseId;
-}
 
 /**
  * A key's retained history as snapshots store it: its changes oldest first (a delete is a tombstone,
@@ -64,17 +58,22 @@ export class KvStore {
     return new WriteTxn(this);
   }
 
-  /** Re-applies changes recorded in the WAL; `revision` must be the next one. */
-  applyChanges(revision: number, changes: Change[]): WatchBatch | undefined {
-    if (revision !== this.currentRevision + 1) {
-      throw new Error(`mvcc: WAL txn at revision ${revision} does not follow ${this.currentRevision}`);
-    }
+  /**
+   * Re-runs a txn recorded in the WAL: `ops` in order, then deletes of `alsoDelete` (the keys of a
+   * revoked lease). It must end at `revision`, the revision the txn ended at when it first ran.
+   */
+  replayTxn(revision: number, ops: ReadonlyArray<WriteOp<Buffer>>, alsoDelete: string[]): WatchBatch | undefined {
     const txn = this.beginWrite();
-    for (const change of changes) {
-      if (change.value) txn.put(change.key, change.key.toString('latin1'), change.value, change.lease);
-      else txn.deleteRange(keyBounds({ key: change.key }));
+    for (const op of ops) {
+      if (op.op === 'put') txn.put(op.key, op.key.toString('latin1'), op.value, op.lease ?? '0');
+      else txn.deleteRange(keyBounds(op));
     }
-    return txn.end();
+    for (const name of alsoDelete) txn.deleteRange({ start: name, end: name, single: true });
+    const batch = txn.end();
+    if (this.currentRevision !== revision) {
+      throw new Error(`mvcc: WAL txn ended at revision ${revision} but replay ends at ${this.currentRevision}`);
+    }
+    return batch;
   }
 
   /** Raises the compact revision (logical: reads below it fail from now on). */
