@@ -222,7 +222,10 @@ export class EmbeddedStore implements Store {
       this.hub.close();
       try {
         await this.snapshots.stop();
-        await this.wal.close();
+        // After a WAL failure (already reported to every writer since) closing just releases the file.
+        await this.wal.close().catch((err: unknown) => {
+          if (!this.failure) throw err;
+        });
       } finally {
         await this.lock.release();
       }
