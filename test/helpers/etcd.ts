@@ -26,17 +26,26 @@ export interface EtcdProcess {
   stop(): Promise<void>;
 }
 
-/** A port that was free on 127.0.0.1 a moment ago. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address for a probe socket');
-  return address.port;
+/** `count` distinct ports that were free on 127.0.0.1 a moment ago (held together, so never the same). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(0, '127.0.0.1', () => {
+              const address = server.address();
+              if (address === null || typeof address === 'string') reject(new Error('no TCP address for a probe socket'));
+              else resolve(address.port);
+            });
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  }
 }
 
 async function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
@@ -53,8 +62,7 @@ async function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean
 /** Starts a single-member etcd on free ports and waits until it is healthy. */
 export async function startEtcd(): Promise<EtcdProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'vortex-etcd-'));
-  const clientPort = await freePort();
-  const peerPort = await freePort();
+  const [clientPort, peerPort] = (await freePorts(2)) as [number, number];
   const client = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const child = spawn(
@@ -77,10 +85,16 @@ export async function startEtcd(): Promise<EtcdProcess> {
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-4_000);
   });
+  // If the test process dies without calling stop(), etcd must not outlive it.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    process.off('exit', killOnExit);
     child.kill('SIGTERM');
     if (!(await waitExit(child, STOP_TIMEOUT_MS))) {
       child.kill('SIGKILL');
