@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port.js';
+import { freePorts } from './free-port.js';
 
 /** Where Debian's etcd-server package installs etcd; override with VORTEX_ETCD_BIN. */
 export const ETCD_BIN = process.env.VORTEX_ETCD_BIN ?? '/usr/bin/etcd';
@@ -42,8 +42,7 @@ async function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean
 /** Starts a single-member etcd on free ports and waits until it is healthy. */
 export async function startEtcd(): Promise<EtcdProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'vortex-etcd-'));
-  const clientPort = await freePort();
-  const peerPort = await freePort();
+  const [clientPort, peerPort] = (await freePorts(2)) as [number, number];
   const client = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const child = spawn(
@@ -66,10 +65,16 @@ export async function startEtcd(): Promise<EtcdProcess> {
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-4_000);
   });
+  // If the test process dies without calling stop(), etcd must not outlive it.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    process.off('exit', killOnExit);
     child.kill('SIGTERM');
     if (!(await waitExit(child, STOP_TIMEOUT_MS))) {
       child.kill('SIGKILL');
