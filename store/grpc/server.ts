@@ -86,8 +86,8 @@ export async function serveStore(store: Store, options: ServeOptions = {}): Prom
     // oversized request still reaches the handler and gets etcd's "request is too large".
     'grpc.max_receive_message_length': MAX_REQUEST_BYTES + GRPC_OVERHEAD_BYTES,
     'grpc.max_send_message_length': -1,
-    // Channelz bookkeeping costs time on every call and nothing here reads it.
-    'grpc.enable_channelz': 0,
+    // Keep channelz on: with it off, grpc-js 1.14 does not track sessions, so forceShutdown() cannot
+    // cut open streams and close() would wait for clients forever.
   });
   const proto = etcdProto().etcdserverpb;
   const hostPort = host.includes(':') ? `[${host}]` : host;
