@@ -1,12 +1,15 @@
 /**
  * Debian's etcdctl (3.4, grpc-go) against `vortex store` (the embedded store served over gRPC, in its
- * own process, as operators run it): the commands operators use, with their real output formats.
+ * own process, as operators run it): the commands operators use, with their real output formats. A
+ * real etcd runs beside it so read output can be compared byte for byte.
  */
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEtcd } from '../helpers/etcd.js';
+import type { EtcdProcess } from '../helpers/etcd.js';
 import { freePort } from '../helpers/free-port.js';
 import { startVortex } from '../helpers/vortex-process.js';
 import type { VortexProcess } from '../helpers/vortex-process.js';
@@ -15,12 +18,14 @@ const ETCDCTL_BIN = process.env.VORTEX_ETCDCTL_BIN ?? '/usr/bin/etcdctl';
 /** Per-command limit; etcdctl's own --command-timeout is 5 s. */
 const COMMAND_TIMEOUT_MS = 15_000;
 
+let etcd: EtcdProcess | undefined;
 let dataDir = '';
 let vortexStore: VortexProcess | undefined;
 /** What the server under test is dialled as. */
 const server = { address: '' };
 
 beforeAll(async () => {
+  etcd = await startEtcd();
   dataDir = await mkdtemp(join(tmpdir(), 'vortex-etcdctl-'));
   server.address = `127.0.0.1:${await freePort()}`;
   vortexStore = await startVortex(['store', '--listen', server.address, '--data', dataDir], /^vortex store: serving /);
@@ -29,6 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await vortexStore?.stop();
   await rm(dataDir, { recursive: true, force: true });
+  await etcd?.stop();
 });
 
 interface Result {
@@ -37,10 +43,10 @@ interface Result {
   stderr: string;
 }
 
-/** Runs etcdctl against the server; `stdin` feeds e.g. a txn. Never throws on a non-zero exit. */
-function etcdctl(args: string[], stdin = ''): Promise<Result> {
+/** Runs etcdctl against the server (or `endpoint`); `stdin` feeds e.g. a txn. Never throws on a non-zero exit. */
+function etcdctl(args: string[], stdin = '', endpoint = server.address): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ETCDCTL_BIN, [`--endpoints=${server.address}`, ...args], {
+    const child = spawn(ETCDCTL_BIN, [`--endpoints=${endpoint}`, ...args], {
       env: { ...process.env, ETCDCTL_API: '3' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -84,6 +90,40 @@ describe('etcdctl against vortex store', () => {
     expect(await ok(['del', 'ictl/a'])).toBe('1\n');
     expect(await ok(['del', '--prefix', 'ictl/'])).toBe('1\n');
     expect(await ok(['get', '--prefix', 'ictl/'])).toBe('');
+  });
+
+  it('read options print exactly what a real etcd prints for the same writes', async () => {
+    // The same writes go to our server and straight to etcd, each under its own prefix (the backend
+    // may be that same etcd); outputs must match once the prefix is swapped back.
+    const sides = [
+      { endpoint: server.address, prefix: 'iopt-ours/' },
+      { endpoint: etcd!.endpoint, prefix: 'iopt-etcd/' },
+    ];
+    const outputs: string[][] = [];
+    for (const { endpoint, prefix } of sides) {
+      const run = async (args: string[]): Promise<string> => {
+        const result = await etcdctl(args.map((a) => a.replaceAll('iopt/', prefix)), '', endpoint);
+        return `${result.code} ${result.stdout.replaceAll(prefix, 'iopt/')}`;
+      };
+      await run(['put', 'iopt/b', '2']);
+      const first = JSON.parse((await run(['put', 'iopt/a', '1', '-w', 'json'])).slice(2)) as { header: { revision: number } };
+      await run(['put', 'iopt/c', '3']);
+      await run(['put', 'iopt/a', '1b']);
+      outputs.push([
+        await run(['get', '--prefix', 'iopt/', '--sort-by=CREATE', '--order=DESCEND', '--limit=2']),
+        await run(['get', '--prefix', 'iopt/', '--sort-by=VALUE', '--order=DESCEND']),
+        await run(['get', '--prefix', 'iopt/', '--sort-by=MODIFY']),
+        await run(['get', '--prefix', 'iopt/', '--sort-by=VERSION', '--order=DESCEND', '--keys-only']),
+        await run(['get', 'iopt/a', `--rev=${first.header.revision}`]),
+        await run(['get', '--from-key', 'iopt/b', '--limit=2']),
+        await run(['get', 'iopt/missing']),
+        await run(['del', '--prev-kv', 'iopt/c']),
+        await run(['put', '--prev-kv', 'iopt/a', 'new']),
+        await run(['get', '--prefix', 'iopt/']),
+      ]);
+    }
+    expect(outputs[0]).toEqual(outputs[1]);
+    expect(outputs[0]![7]).toBe('0 1\niopt/c\n3\n');
   });
 
   it('txn from stdin takes the success or the failure branch', async () => {
