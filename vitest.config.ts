@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{cli,config,proxy,scaler,store,plugins}/**/*.test.ts'],
+          include: ['{cli,config,proxy,scaler,store,plugins,loadtests}/**/*.test.ts'],
           pool: 'threads',
           testTimeout: 10_000,
         },

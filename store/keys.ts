@@ -14,6 +14,10 @@ export const keys = {
   scaleJob: (app: string) => `vortex:queue:scale:${app}`,
   scaleJobsAll: 'vortex:queue:scale:',
 
+  /** An operator's manual replica target for an app (`vortex scale`); holds until deleted. */
+  manualScale: (app: string) => `vortex:manual:scale:${app}`,
+  manualScalesAll: 'vortex:manual:scale:',
+
   /** One backend instance's ContainerRecord. */
   container: (id: string) => `vortex:container:${id}`,
   containersAll: 'vortex:container:',
