@@ -57,7 +57,7 @@ describe('loadConfig: files that must load', () => {
       backend: { plugin: 'docker', memory: 268_435_456, cpus: 0.5, env: { GREETING: 'hi' }, pull: 'never' },
     });
     expect(api).toMatchObject({ min_replicas: 2, max_replicas: 50, match: { host: '*.api.localhost', path_prefix: '/' } });
-    expect(api!.ratelimiter).toEqual({ ratelimit: 500_000_000, ratewindow: 15_000 });
+    expect(api!.ratelimiter).toBeUndefined();
     expect(legacy!.backend).toEqual({ plugin: 'static', upstreams: ['127.0.0.1:9001', '127.0.0.1:9002'] });
     expect(custom!.backend).toEqual({ plugin: 'module', module: './plugins/mine.js', options: { region: 'local' } });
     expect(config.admin.token).toBe('a-long-enough-test-token');

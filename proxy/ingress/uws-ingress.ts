@@ -1,0 +1,202 @@
+/**
+ * The uWebSockets.js engine. Guards the uWS traps (libraries.md §3): every handler either answers
+ * at once or sets onAborted first (otherwise uWS aborts the process); `res` is never touched after
+ * it ended or was aborted; onData chunks are copied (uWS neuters them after the callback); request
+ * bodies pause with res.pause()/resume(); responses stream with tryEnd (known length) or write
+ * (chunked) and resume on onWritable; every write outside the handler is corked; writeStatus gets
+ * the reason phrase; endWithoutBody() is never given a length (that aborts the process); uWS writes
+ * its own Date and Content-Length, so the backend's are never copied.
+ */
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket as ListenSocket } from 'uWebSockets.js';
+import { normalizePeer } from '../client-ip.js';
+import type { UwsModule } from '../engine.js';
+import type { Downstream } from '../forward/downstream.js';
+import type { ErrorResponse } from '../forward/error-response.js';
+import type { Exchange } from '../forward/exchange.js';
+import type { ForwardCore } from '../forward/forward-core.js';
+import { HeaderCollector } from './header-collector.js';
+import type { Ingress } from './ingress.js';
+import { statusLine } from './status-line.js';
+
+
+/** The client side of one request on uWS. */
+class UwsClient implements Downstream {
+  exchange: Exchange | null = null;
+  /** The response ended or the connection was aborted: `res` must not be used any more. */
+  done = false;
+  /** -1 = chunked (res.write); otherwise the total for tryEnd. */
+  private total = -1;
+  private noBody = false;
+  /** The rest of a chunk tryEnd could not take, and the write offset it started at. */
+  private rest: Buffer | null = null;
+  private restOffset = 0;
+  private watchingWritable = false;
+
+  constructor(private readonly res: HttpResponse) {}
+
+  aborted(): void {
+    if (this.done) return;
+    this.done = true;
+    this.exchange?.clientAborted();
+  }
+
+  head(status: number, statusText: Buffer, headers: readonly Buffer[], contentLength: number, noBody: boolean): void {
+    if (this.done) return;
+    const res = this.res;
+    this.total = contentLength;
+    this.noBody = noBody;
+    res.cork(() => {
+      res.writeStatus(statusLine(status, statusText));
+      for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i]!, headers[i + 1]!);
+      // HEAD reports the length it would have had; uWS adds none on endWithoutBody().
+      if (noBody && contentLength >= 0 && status !== 204 && status !== 304) res.writeHeader('content-length', String(contentLength));
+    });
+  }
+
+  body(chunk: Buffer): boolean {
+    if (this.done || this.noBody) return true;
+    const res = this.res;
+    if (this.total < 0) {
+      let ok = true;
+      res.cork(() => {
+        ok = res.write(chunk);
+      });
+      if (!ok) this.watchWritable();
+      return ok;
+    }
+    const offset = res.getWriteOffset();
+    let result: [boolean, boolean] = [true, false];
+    res.cork(() => {
+      result = res.tryEnd(chunk, this.total);
+    });
+    if (result[1]) this.done = true;
+    if (result[0] || result[1]) return true;
+    this.rest = Buffer.from(chunk.subarray(res.getWriteOffset() - offset));
+    this.restOffset = res.getWriteOffset();
+    this.watchWritable();
+    return false;
+  }
+
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    const res = this.res;
+    if (this.noBody) res.cork(() => res.endWithoutBody());
+    else if (this.total < 0) res.cork(() => res.end());
+    else if (this.rest === null) res.cork(() => res.tryEnd(Buffer.alloc(0), this.total));
+  }
+
+  respond(response: ErrorResponse, close: boolean): void {
+    if (this.done) return;
+    this.done = true;
+    const res = this.res;
+    res.cork(() => {
+      res.writeStatus(response.statusLine);
+      const headers = response.headers;
+      for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i]!, headers[i + 1]!);
+      res.end(response.body, close);
+    });
+  }
+
+  abort(): void {
+    if (this.done) return;
+    this.done = true;
+    this.res.close();
+  }
+
+  pauseRequest(): void {
+    if (!this.done) this.res.pause();
+  }
+
+  resumeRequest(): void {
+    if (!this.done) this.res.resume();
+  }
+
+  private watchWritable(): void {
+    if (this.watchingWritable) return;
+    this.watchingWritable = true;
+    this.res.onWritable((offset) => this.writable(offset));
+  }
+
+  private writable(offset: number): boolean {
+    if (this.done && this.rest === null) return true;
+    const rest = this.rest;
+    if (rest === null) {
+      this.exchange?.clientWritable();
+      return true;
+    }
+    const [ok, finished] = this.res.tryEnd(rest.subarray(offset - this.restOffset), this.total);
+    if (finished) {
+      this.rest = null;
+      this.done = true;
+      return true;
+    }
+    if (!ok) return false;
+    this.rest = null;
+    this.exchange?.clientWritable();
+    return true;
+  }
+}
+
+/** A uWS App serving the forwarding core. */
+export class UwsIngress implements Ingress {
+  readonly engine = 'uws' as const;
+  private readonly app: TemplatedApp;
+  private listenSocket: ListenSocket | null = null;
+  private readonly collector = new HeaderCollector();
+
+  constructor(
+    private readonly uws: UwsModule,
+    private readonly core: ForwardCore,
+  ) {
+    this.app = uws.App();
+    this.app.any('/*', (res, req) => this.onRequest(res, req));
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(host, port, (socket) => {
+        if (socket === false) reject(new Error(`uWS could not listen on ${host}:${port}`));
+        else {
+          this.listenSocket = socket;
+          resolve(this.uws.us_socket_local_port(socket));
+        }
+      });
+    });
+  }
+
+  stopAccepting(): void {
+    if (this.listenSocket === null) return;
+    this.uws.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = null;
+  }
+
+  close(): void {
+    this.stopAccepting();
+    (this.app as unknown as { close?: () => void }).close?.();
+  }
+
+  private onRequest(res: HttpResponse, req: HttpRequest): void {
+    // Everything from `req` is read now: it is invalid after this handler returns.
+    req.forEach(this.collector.add);
+    const url = req.getUrl();
+    const query = req.getQuery();
+    const client = new UwsClient(res);
+    // Set before anything can return without answering (the process-abort trap).
+    res.onAborted(() => client.aborted());
+    const exchange = this.core.handle(
+      {
+        method: req.getCaseSensitiveMethod(),
+        path: query === undefined || query === '' ? url : `${url}?${query}`,
+        headers: this.collector.take(),
+        peer: normalizePeer(Buffer.from(res.getRemoteAddressAsText()).toString('latin1')),
+      },
+      client,
+    );
+    if (exchange === null) return;
+    client.exchange = exchange;
+    if (exchange.wantsBody && !client.done) {
+      res.onData((chunk, last) => exchange.requestData(Buffer.copyBytesFrom(new Uint8Array(chunk)), last));
+    }
+  }
+}
