@@ -104,3 +104,40 @@ export function rawHeaders(reply: RawReply): Array<[string, string]> {
     return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()];
   });
 }
+
+/**
+ * Sends requests one after another on ONE connection, each after the previous reply matched its
+ * `until` (uWS drops a connection that pipelines a request while a response is pending). Returns the
+ * text read for each step.
+ */
+export function rawSequence(port: number, steps: Array<{ send: string; until: (text: string) => boolean }>, timeoutMs = 3000): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const texts: string[] = [];
+    let text = '';
+    let step = 0;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`rawSequence: step ${step} got ${JSON.stringify(text)} before the timeout`));
+    }, timeoutMs);
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (!steps[step]!.until(text)) return;
+      texts.push(text);
+      text = '';
+      step++;
+      if (step < steps.length) socket.write(steps[step]!.send);
+      else {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(texts);
+      }
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      if (step < steps.length) reject(new Error(`rawSequence: closed at step ${step} after ${JSON.stringify(text)}`));
+    });
+    socket.on('error', () => undefined);
+    socket.write(steps[0]!.send);
+  });
+}
