@@ -186,7 +186,7 @@ export function proxyHttpSuite(engine: Engine): void {
         const res = await fetch(`http://127.0.0.1:${proxy.port}/`);
         const reader = res.body!.getReader();
         const first = await reader.read();
-        expect(Buffer.from(first.value!).toString()).toBe('first;');
+        expect(Buffer.from(first.value).toString()).toBe('first;');
         finish();
         let rest = '';
         for (let r = await reader.read(); !r.done; r = await reader.read()) rest += Buffer.from(r.value).toString();
