@@ -71,7 +71,8 @@ export class Exchange implements UpstreamHandler, HeldRequest {
     if (this.app.canHold && this.attempts === 0 && !this.held) {
       if (this.app.hold(this, this.ctx.holdTimeoutMs)) {
         this.held = true;
-        this.client.pauseRequest();
+        // Only a body needs holding back; pausing a body-less request would also hide its client's close (uWS).
+        if (!this.bodyDone) this.client.pauseRequest();
       } else this.fail('hold_queue_full', RETRY_AFTER_NO_BACKEND);
       return;
     }
@@ -128,7 +129,7 @@ export class Exchange implements UpstreamHandler, HeldRequest {
   onBackendReady(): void {
     this.held = false;
     if (this.finished) return;
-    this.client.resumeRequest();
+    if (!this.bodyDone) this.client.resumeRequest();
     this.start();
   }
 
