@@ -3,7 +3,7 @@
  * process (this test worker) or throws inside a uWS callback, so every case ends by checking that a
  * plain request still works. Run on node:http as well, where the same paths must hold.
  */
-import http from 'node:http';
+import type http from 'node:http';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
 import { rawRequest, rawSequence, rawStatus, testConfig, testProxy } from '../helpers/proxy-harness.js';
