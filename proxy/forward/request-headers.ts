@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Hop-by-hop header names (lowercase). */
-export const HOP_BY_HOP: ReadonlySet<string> = new Set([
+const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',

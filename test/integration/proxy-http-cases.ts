@@ -400,7 +400,7 @@ export function proxyHttpSuite(engine: Engine): void {
         ]);
         const headReply = { text: head!, closed: false };
         expect(rawStatus(headReply)).toBe(200);
-        expect(rawHeaders(headReply)).toContainEqual(['content-length', '5']);
+        expect(rawHeaders(headReply).filter(([n]) => n === 'content-length')).toEqual([['content-length', '5']]);
         // Nothing after the head: the next response starts right at the start of the next read.
         expect(get!.startsWith('HTTP/1.1 200')).toBe(true);
         expect(get!.endsWith('\r\n\r\nhello')).toBe(true);
