@@ -19,6 +19,18 @@ import type { Ingress } from './ingress.js';
 import { statusLine } from './status-line.js';
 
 
+const EMPTY = Buffer.alloc(0);
+const NO_HEADERS: readonly Buffer[] = [];
+
+/**
+ * res.cork() runs its callback at once, so one module-level slot hands the callback its client and
+ * the callbacks are made once, not one closure per response and per chunk.
+ */
+const corking: { client: UwsClient | null } = { client: null };
+const corkHead = (): void => corking.client!.writeHead();
+const corkWrite = (): void => corking.client!.writeChunk();
+const corkTryEnd = (): void => corking.client!.tryEndChunk();
+
 /** The client side of one request on uWS. */
 class UwsClient implements Downstream {
   exchange: Exchange | null = null;
@@ -31,6 +43,12 @@ class UwsClient implements Downstream {
   private rest: Buffer | null = null;
   private restOffset = 0;
   private watchingWritable = false;
+  // Arguments handed to the cork callbacks below (see `corking`).
+  private status = 0;
+  private statusText: Buffer = EMPTY;
+  private headers: readonly Buffer[] = NO_HEADERS;
+  private chunk: Buffer = EMPTY;
+  private ok = true;
 
   constructor(private readonly res: HttpResponse) {}
 
@@ -42,39 +60,58 @@ class UwsClient implements Downstream {
 
   head(status: number, statusText: Buffer, headers: readonly Buffer[], contentLength: number, noBody: boolean): void {
     if (this.done) return;
-    const res = this.res;
     this.total = contentLength;
     this.noBody = noBody;
-    res.cork(() => {
-      res.writeStatus(statusLine(status, statusText));
-      for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i]!, headers[i + 1]!);
-      // HEAD reports the length it would have had; uWS adds none on endWithoutBody().
-      if (noBody && contentLength >= 0 && status !== 204 && status !== 304) res.writeHeader('content-length', String(contentLength));
-    });
+    this.status = status;
+    this.statusText = statusText;
+    this.headers = headers;
+    corking.client = this;
+    this.res.cork(corkHead);
+    this.statusText = EMPTY;
+    this.headers = NO_HEADERS;
+  }
+
+  /** @internal runs inside res.cork(). */
+  writeHead(): void {
+    const res = this.res;
+    const { status, headers, total } = this;
+    res.writeStatus(statusLine(status, this.statusText));
+    for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i]!, headers[i + 1]!);
+    // HEAD reports the length it would have had; uWS adds none on endWithoutBody().
+    if (this.noBody && total >= 0 && status !== 204 && status !== 304) res.writeHeader('content-length', String(total));
   }
 
   body(chunk: Buffer): boolean {
     if (this.done || this.noBody) return true;
     const res = this.res;
+    this.chunk = chunk;
+    corking.client = this;
     if (this.total < 0) {
-      let ok = true;
-      res.cork(() => {
-        ok = res.write(chunk);
-      });
-      if (!ok) this.watchWritable();
-      return ok;
+      res.cork(corkWrite);
+      this.chunk = EMPTY;
+      if (!this.ok) this.watchWritable();
+      return this.ok;
     }
     const offset = res.getWriteOffset();
-    let result: [boolean, boolean] = [true, false];
-    res.cork(() => {
-      result = res.tryEnd(chunk, this.total);
-    });
-    if (result[1]) this.done = true;
-    if (result[0] || result[1]) return true;
+    res.cork(corkTryEnd);
+    this.chunk = EMPTY;
+    if (this.ok) return true;
     this.rest = Buffer.from(chunk.subarray(res.getWriteOffset() - offset));
     this.restOffset = res.getWriteOffset();
     this.watchWritable();
     return false;
+  }
+
+  /** @internal runs inside res.cork(): a chunked write. */
+  writeChunk(): void {
+    this.ok = this.res.write(this.chunk);
+  }
+
+  /** @internal runs inside res.cork(): a sized write; true in `ok` when all of it went (or the response is complete). */
+  tryEndChunk(): void {
+    const [ok, finished] = this.res.tryEnd(this.chunk, this.total);
+    if (finished) this.done = true;
+    this.ok = ok || finished;
   }
 
   end(): void {
