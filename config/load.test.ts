@@ -194,6 +194,7 @@ describe('docs/configuration.md', () => {
     const expected: Record<string, unknown> = {
       'proxy.listen': config.proxy.listen,
       'proxy.hold_timeout': config.proxy.hold_timeout,
+      'proxy.access_log.sample_rate': config.proxy.access_log.sample_rate,
       'proxy.timeouts.header': config.proxy.timeouts.header,
       'proxy.limits.max_body_bytes': config.proxy.limits.max_body_bytes,
       'admin.listen': config.admin.listen,
@@ -212,7 +213,7 @@ describe('docs/configuration.md', () => {
     for (const [key, value] of Object.entries(expected)) {
       const documented = rows.get(key);
       expect(documented, `docs/configuration.md has no row for ${key}`).toBeDefined();
-      if (typeof value === 'number') expect(/^\d+$/.test(documented!) ? Number(documented) : parseConfigValue(documented!), key).toBe(value);
+      if (typeof value === 'number') expect(/^\d+(\.\d+)?$/.test(documented!) ? Number(documented) : parseConfigValue(documented!), key).toBe(value);
       else expect(documented, key).toBe(value);
     }
   });

@@ -6,6 +6,7 @@
 import type { VortexConfig } from '../config/resolve.js';
 import { parseHostPort } from '../config/listen-address.js';
 import type { Store } from '../store/store.js';
+import { AccessLog } from './access-log.js';
 import { chooseEngine } from './engine.js';
 import { ForwardCore } from './forward/forward-core.js';
 import type { Ingress } from './ingress/ingress.js';
@@ -54,7 +55,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   if (listen === undefined) throw new TypeError(`proxy.listen: invalid host:port ${JSON.stringify(config.proxy.listen)}`);
   const choice = chooseEngine(config.proxy.engine);
   const state = new ProxyState(config);
-  const core = new ForwardCore(state);
+  const accessLog = config.proxy.access_log.enabled ? new AccessLog(logger, config.proxy.access_log.sample_rate) : null;
+  const core = new ForwardCore(state, accessLog);
   const ingress: Ingress =
     choice.engine === 'uws' ? new UwsIngress(choice.uws, core) : new NodeIngress(core, config.proxy.limits.max_header_bytes, config.proxy.timeouts.idle);
   const watch = store === undefined ? null : new RouterWatch(store, state, logger);

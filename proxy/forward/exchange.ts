@@ -4,6 +4,7 @@
  * backend when that is safe, and turn failures into a proxy answer. The Exchange is itself the
  * upstream handler and the held request, so a request allocates no closures here.
  */
+import type { AccessLog } from '../access-log.js';
 import type { AppState } from '../app-state.js';
 import type { Backend } from '../backend.js';
 import type { HeldRequest } from '../hold-queue.js';
@@ -24,6 +25,8 @@ export interface ExchangeContext {
   readonly now: () => number;
   readonly maxBodyBytes: number;
   readonly holdTimeoutMs: number;
+  /** Null when the access log is off. */
+  readonly accessLog: AccessLog | null;
 }
 
 /** One forwarded request. */
@@ -39,6 +42,10 @@ export class Exchange implements UpstreamHandler, HeldRequest {
   private bodyDone: boolean;
   private pending: Buffer[] | null = null;
   private readonly startedAt: number;
+  /** Status sent to the client (0 until one is), and the proxy's own error kind if it made the answer; for the access log. */
+  private status = 0;
+  private errorKind: ErrorKind | null = null;
+  private lastBackend: string | null = null;
 
   constructor(
     private readonly app: AppState,
@@ -50,6 +57,8 @@ export class Exchange implements UpstreamHandler, HeldRequest {
     /** Declared request body length; -1 chunked, 0 none. */
     private readonly bodyLength: number,
     startedAt: number,
+    /** The socket peer, for the access log. */
+    private readonly peer: string,
   ) {
     this.bodyDone = bodyLength === 0;
     this.startedAt = startedAt;
@@ -115,6 +124,7 @@ export class Exchange implements UpstreamHandler, HeldRequest {
     this.upstream = null;
     if (this.held) this.app.unhold(this);
     this.app.stats.countError('client_aborted');
+    this.errorKind = 'client_aborted';
     this.finish();
   }
 
@@ -146,6 +156,7 @@ export class Exchange implements UpstreamHandler, HeldRequest {
     if (this.finished) return;
     this.backend?.markHealthy();
     this.responseStarted = true;
+    this.status = status;
     this.app.stats.countStatus(status);
     const noBody = this.method === 'HEAD' || status === 204 || status === 304;
     this.client.head(status, statusText, filterResponse(rawHeaders), contentLength, noBody);
@@ -184,6 +195,7 @@ export class Exchange implements UpstreamHandler, HeldRequest {
     }
     if (err.responseStarted || this.responseStarted) {
       this.app.stats.countError(kind);
+      this.errorKind = kind;
       this.client.abort();
       this.finish();
       return;
@@ -196,6 +208,7 @@ export class Exchange implements UpstreamHandler, HeldRequest {
   private send(backend: Backend): void {
     this.releaseBackend();
     this.backend = backend;
+    this.lastBackend = backend.address;
     this.attempts++;
     backend.inFlight++;
     backend.requests++;
@@ -256,9 +269,11 @@ export class Exchange implements UpstreamHandler, HeldRequest {
     }
     const stats = this.app.stats;
     stats.countError(kind);
+    this.errorKind = kind;
     if (this.responseStarted) this.client.abort();
     else {
       const response = errorResponse(kind, this.app.name, headers);
+      this.status = response.status;
       stats.countStatus(response.status);
       this.client.respond(response, !this.bodyDone);
     }
@@ -279,6 +294,20 @@ export class Exchange implements UpstreamHandler, HeldRequest {
     this.releaseBackend();
     const stats = this.app.stats;
     stats.inFlight--;
-    stats.observeLatency(this.ctx.now() - this.startedAt);
+    const ms = this.ctx.now() - this.startedAt;
+    stats.observeLatency(ms);
+    const log = this.ctx.accessLog;
+    if (log !== null && log.wants(this.errorKind)) {
+      log.write({
+        app: this.app.name,
+        method: this.method,
+        path: this.path,
+        status: this.status,
+        durationMs: ms,
+        backend: this.lastBackend,
+        peer: this.peer,
+        error: this.errorKind,
+      });
+    }
   }
 }

@@ -3,6 +3,7 @@
  * it, applies the rate limiters and starts an Exchange. Everything it reads comes from ProxyState
  * fields swapped whole; nothing here awaits.
  */
+import type { AccessLog } from '../access-log.js';
 import { AppStats } from '../app-stats.js';
 import type { AppState } from '../app-state.js';
 import { resolveClientAddress } from '../client-ip.js';
@@ -28,6 +29,8 @@ export class ForwardCore implements ExchangeContext {
 
   constructor(
     private readonly state: ProxyState,
+    /** Null when `proxy.access_log.enabled` is false. */
+    readonly accessLog: AccessLog | null = null,
     /** Monotonic clock in ms (injectable for tests). */
     readonly now: () => number = () => performance.now(),
   ) {}
@@ -50,10 +53,10 @@ export class ForwardCore implements ExchangeContext {
     const state = this.state;
     const settings = state.settings;
     const scan = scanRequest(head, settings.maxHeaderBytes, settings.maxBodyBytes);
-    if (scan.error !== null) return this.refuse(client, this.unrouted, scan.error, undefined, true);
-    if (this.closing) return this.refuse(client, this.unrouted, 'shutting_down', undefined, true);
+    if (scan.error !== null) return this.refuse(client, head, this.unrouted, scan.error, undefined, true);
+    if (this.closing) return this.refuse(client, head, this.unrouted, 'shutting_down', undefined, true);
     const app = state.routes.match(scan.host, head.path);
-    if (app === undefined) return this.refuse(client, this.unrouted, 'no_route', undefined, scan.bodyLength !== 0);
+    if (app === undefined) return this.refuse(client, head, this.unrouted, 'no_route', undefined, scan.bodyLength !== 0);
 
     const now = this.now();
     const peer = parseIp(head.peer);
@@ -61,20 +64,20 @@ export class ForwardCore implements ExchangeContext {
     let clientIp: IpParts | undefined = peer;
     if (trustedPeer && scan.forwardedFor !== '') clientIp = resolveClientAddress(head.peer, scan.forwardedFor, state.trusted)?.parts;
     if (clientIp !== undefined && (state.allowList.size === 0 || !state.allowList.contains(clientIp))) {
-      if (!state.globalLimiter.check(clientIp, now)) return this.limited(client, app, state.globalLimiter, scan.bodyLength !== 0);
+      if (!state.globalLimiter.check(clientIp, now)) return this.limited(client, head, app, state.globalLimiter, scan.bodyLength !== 0);
       const own = app.limiter;
-      if (own !== null && !own.check(clientIp, now)) return this.limited(client, app, own, scan.bodyLength !== 0);
+      if (own !== null && !own.check(clientIp, now)) return this.limited(client, head, app, own, scan.bodyLength !== 0);
     }
 
     const headers = buildUpstreamHeaders(head.headers, head.peer, trustedPeer, scan.forwardedFor);
-    const exchange = new Exchange(app, client, this, head.method, head.path, headers, scan.bodyLength, now);
+    const exchange = new Exchange(app, client, this, head.method, head.path, headers, scan.bodyLength, now, head.peer);
     exchange.start();
     return exchange;
   }
 
-  private limited(client: Downstream, app: AppState, limiter: SlidingWindowLimiter, hasBody: boolean): null {
+  private limited(client: Downstream, head: IncomingHead, app: AppState, limiter: SlidingWindowLimiter, hasBody: boolean): null {
     app.stats.rateLimited++;
-    return this.refuse(client, app.stats, 'rate_limited', app.name, hasBody, [
+    return this.refuse(client, head, app.stats, 'rate_limited', app.name, hasBody, [
       'retry-after',
       String(Math.max(1, Math.ceil(limiter.retryAfterMs / 1000))),
       'ratelimit-limit',
@@ -86,11 +89,29 @@ export class ForwardCore implements ExchangeContext {
     ]);
   }
 
-  private refuse(client: Downstream, stats: AppStats, kind: ErrorKind, app: string | undefined, close: boolean, headers?: readonly string[]): null {
+  private refuse(
+    client: Downstream,
+    head: IncomingHead,
+    stats: AppStats,
+    kind: ErrorKind,
+    app: string | undefined,
+    close: boolean,
+    headers?: readonly string[],
+  ): null {
     const response = errorResponse(kind, app, headers);
     stats.countError(kind);
     stats.countStatus(response.status);
     client.respond(response, close);
+    this.accessLog?.write({
+      app: app ?? null,
+      method: head.method,
+      path: head.path,
+      status: response.status,
+      durationMs: 0,
+      backend: null,
+      peer: head.peer,
+      error: kind,
+    });
     return null;
   }
 }

@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { parseConfig } from '../../config/load.js';
 import type { VortexConfig } from '../../config/resolve.js';
 import { startProxy } from '../../proxy/proxy-server.js';
-import type { RunningProxy } from '../../proxy/proxy-server.js';
+import type { ProxyLogger, RunningProxy } from '../../proxy/proxy-server.js';
 import type { Store } from '../../store/store.js';
 
 /** One app of a test config. */
@@ -24,7 +24,11 @@ export interface TestApp {
 }
 
 /** Builds a VortexConfig for `engine` with `apps` and extra top-level sections merged in. */
-export function testConfig(engine: 'uws' | 'node', apps: TestApp[], extra: { proxy?: Record<string, unknown>; ratelimiter?: Record<string, unknown> } = {}): VortexConfig {
+export function testConfig(
+  engine: 'uws' | 'node',
+  apps: TestApp[],
+  extra: { proxy?: Record<string, unknown>; ratelimiter?: Record<string, unknown> } = {},
+): VortexConfig {
   const doc = {
     proxy: { listen: '127.0.0.1:0', engine, shutdown_timeout: '5s', ...extra.proxy },
     admin: { listen: '127.0.0.1:0' },
@@ -41,8 +45,8 @@ export function testConfig(engine: 'uws' | 'node', apps: TestApp[], extra: { pro
 }
 
 /** Starts a proxy, destroyed when the test finishes. */
-export async function testProxy(config: VortexConfig, store?: Store): Promise<RunningProxy> {
-  const proxy = await startProxy({ config, ...(store === undefined ? {} : { store }) });
+export async function testProxy(config: VortexConfig, store?: Store, logger?: ProxyLogger): Promise<RunningProxy> {
+  const proxy = await startProxy({ config, ...(store === undefined ? {} : { store }), ...(logger === undefined ? {} : { logger }) });
   onTestFinished(() => proxy.destroy());
   return proxy;
 }

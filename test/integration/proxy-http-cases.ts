@@ -491,6 +491,22 @@ export function proxyHttpSuite(engine: Engine): void {
         await proxy.close();
         expect((await reply).closed).toBe(true);
       });
+      it('writes an access log line per sampled request and for every proxy-made answer', async () => {
+        const b = await echoBackend();
+        const lines: Array<Record<string, unknown>> = [];
+        const logger = { info: (fields: Record<string, unknown>) => lines.push(fields), warn: () => undefined };
+        const proxy = await testProxy(
+          testConfig(engine, [app('hello', [b.port], { path_prefix: '/hello' })], { proxy: { access_log: { enabled: true, sample_rate: 0.5 } } }),
+          undefined,
+          logger,
+        );
+        for (let i = 0; i < 4; i++) expect((await request(proxy.port, { path: '/hello/x' })).status).toBe(200);
+        expect((await request(proxy.port, { path: '/nowhere' })).status).toBe(404);
+        const access = lines.filter((l) => 'access' in l).map((l) => l['access'] as Record<string, unknown>);
+        expect(access).toHaveLength(3);
+        expect(access[0]).toMatchObject({ app: 'hello', method: 'GET', path: '/hello/x', status: 200, backend: `127.0.0.1:${b.port}`, peer: '127.0.0.1', error: null });
+        expect(access[2]).toMatchObject({ app: null, path: '/nowhere', status: 404, error: 'no_route' });
+      });
     });
 
     describe('request validation', () => {
