@@ -491,6 +491,26 @@ export function proxyHttpSuite(engine: Engine): void {
         await proxy.close();
         expect((await reply).closed).toBe(true);
       });
+      it('applies a reloaded config without disturbing a request in flight', async () => {
+        let finish: () => void = () => undefined;
+        const slow = await backend((_req, res) => {
+          res.writeHead(200, { 'content-length': '4' });
+          res.write('sl');
+          finish = () => res.end('ow');
+        });
+        const other = await echoBackend();
+        const proxy = await testProxy(testConfig(engine, [app('hello', [slow.port])]));
+        const inFlight = request(proxy.port);
+        await eventually(() => expect(proxy.state.inFlight()).toBe(1));
+        const hello = proxy.state.apps.get('hello');
+        proxy.state.applyConfig(testConfig(engine, [app('hello', [slow.port]), app('other', [other.port], { path_prefix: '/other' })]));
+        expect(proxy.state.apps.get('hello')).toBe(hello);
+        expect((await request(proxy.port, { path: '/other/x' })).status).toBe(200);
+        expect(other.seen).toHaveLength(1);
+        finish();
+        expect((await inFlight).body.toString()).toBe('slow');
+      });
+
       it('writes an access log line per sampled request and for every proxy-made answer', async () => {
         const b = await echoBackend();
         const lines: Array<Record<string, unknown>> = [];
