@@ -30,6 +30,7 @@ const corking: { client: UwsClient | null } = { client: null };
 const corkHead = (): void => corking.client!.writeHead();
 const corkWrite = (): void => corking.client!.writeChunk();
 const corkTryEnd = (): void => corking.client!.tryEndChunk();
+const corkEnd = (): void => corking.client!.endNow();
 
 /** The client side of one request on uWS. */
 class UwsClient implements Downstream {
@@ -117,10 +118,19 @@ class UwsClient implements Downstream {
   end(): void {
     if (this.done) return;
     this.done = true;
+    // A sized body still being written (rest) ends from writable(); one that tryEnd completed never gets here.
+    if (this.total >= 0 && !this.noBody && this.rest !== null) return;
+    corking.client = this;
+    this.res.cork(corkEnd);
+  }
+
+  /** @internal runs inside res.cork(): ends the response the way its head announced. */
+  endNow(): void {
     const res = this.res;
-    if (this.noBody) res.cork(() => res.endWithoutBody());
-    else if (this.total < 0) res.cork(() => res.end());
-    else if (this.rest === null) res.cork(() => res.tryEnd(Buffer.alloc(0), this.total));
+    // Never endWithoutBody(n): a length argument aborts the process (libraries.md §3).
+    if (this.noBody) res.endWithoutBody();
+    else if (this.total < 0) res.end();
+    else res.tryEnd(EMPTY, this.total);
   }
 
   respond(response: ErrorResponse, close: boolean): void {
