@@ -20,6 +20,8 @@ import { statusLine } from './status-line.js';
 
 
 const EMPTY = Buffer.alloc(0);
+/** Request body bytes read beyond a wanted pause while the response waits for the client (see pauseRequest). */
+const MAX_OVERFLOW_BYTES = 8 * 1_048_576; // 8 MiB
 const NO_HEADERS: readonly Buffer[] = [];
 
 /**
@@ -31,6 +33,23 @@ const corkHead = (): void => corking.client!.writeHead();
 const corkWrite = (): void => corking.client!.writeChunk();
 const corkTryEnd = (): void => corking.client!.tryEndChunk();
 const corkEnd = (): void => corking.client!.endNow();
+
+/** Clients whose head waits for the end of the tick; one microtask flushes them all. */
+const pendingHeads: UwsClient[] = [];
+let flushQueued = false;
+
+function deferHead(client: UwsClient): void {
+  pendingHeads.push(client);
+  if (flushQueued) return;
+  flushQueued = true;
+  queueMicrotask(flushHeads);
+}
+
+function flushHeads(): void {
+  flushQueued = false;
+  for (let i = 0; i < pendingHeads.length; i++) pendingHeads[i]!.flushHead();
+  pendingHeads.length = 0;
+}
 
 /** The client side of one request on uWS. */
 class UwsClient implements Downstream {
@@ -50,6 +69,14 @@ class UwsClient implements Downstream {
   private headers: readonly Buffer[] = NO_HEADERS;
   private chunk: Buffer = EMPTY;
   private ok = true;
+  /** head() was called and its status and headers are not written yet. */
+  private headPending = false;
+  // Request-body flow control (see pauseRequest).
+  private paused = false;
+  private pauseWanted = false;
+  private awaitingWritable = false;
+  /** Request body bytes taken while a pause was wanted but deferred. */
+  private overflow = 0;
 
   constructor(private readonly res: HttpResponse) {}
 
@@ -59,6 +86,12 @@ class UwsClient implements Downstream {
     this.exchange?.clientAborted();
   }
 
+  /**
+   * Keeps the head to be written with the first body bytes or the end, in ONE cork (one send):
+   * with a small response the backend's head and body arrive in one read, so they leave in one
+   * write, as nginx does. A head whose body is slow to come is flushed at the end of this tick
+   * anyway (the header views stay valid until then: the next socket read comes after microtasks).
+   */
   head(status: number, statusText: Buffer, headers: readonly Buffer[], contentLength: number, noBody: boolean): void {
     if (this.done) return;
     this.total = contentLength;
@@ -66,25 +99,46 @@ class UwsClient implements Downstream {
     this.status = status;
     this.statusText = statusText;
     this.headers = headers;
+    this.headPending = true;
+    deferHead(this);
+  }
+
+  /** @internal end of the tick: writes a head that no body or end took along. */
+  flushHead(): void {
+    if (!this.headPending || this.done) return;
+    const repause = this.paused;
+    this.setPaused(false);
     corking.client = this;
     this.res.cork(corkHead);
-    this.statusText = EMPTY;
-    this.headers = NO_HEADERS;
+    if (repause) this.setPaused(true);
   }
 
   /** @internal runs inside res.cork(). */
   writeHead(): void {
+    if (!this.headPending) return;
+    this.headPending = false;
     const res = this.res;
     const { status, headers, total } = this;
     res.writeStatus(statusLine(status, this.statusText));
     for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i]!, headers[i + 1]!);
     // HEAD reports the length it would have had; uWS adds none on endWithoutBody().
     if (this.noBody && total >= 0 && status !== 204 && status !== 304) res.writeHeader('content-length', String(total));
+    this.statusText = EMPTY;
+    this.headers = NO_HEADERS;
   }
 
   body(chunk: Buffer): boolean {
     if (this.done || this.noBody) return true;
-    const res = this.res;
+    // A write that meets backpressure on a paused socket leaves uWS polling for nothing (no
+    // onWritable, no onData: a stall). So the socket is unpaused for every write, and paused again
+    // after a write that went through if the request body still wants to wait.
+    this.setPaused(false);
+    const ok = this.writeBody(this.res, chunk);
+    if (ok && this.pauseWanted) this.setPaused(true);
+    return ok;
+  }
+
+  private writeBody(res: HttpResponse, chunk: Buffer): boolean {
     this.chunk = chunk;
     corking.client = this;
     if (this.total < 0) {
@@ -105,11 +159,13 @@ class UwsClient implements Downstream {
 
   /** @internal runs inside res.cork(): a chunked write. */
   writeChunk(): void {
+    this.writeHead();
     this.ok = this.res.write(this.chunk);
   }
 
   /** @internal runs inside res.cork(): a sized write; true in `ok` when all of it went (or the response is complete). */
   tryEndChunk(): void {
+    this.writeHead();
     const [ok, finished] = this.res.tryEnd(this.chunk, this.total);
     if (finished) this.done = true;
     this.ok = ok || finished;
@@ -120,12 +176,14 @@ class UwsClient implements Downstream {
     this.done = true;
     // A sized body still being written (rest) ends from writable(); one that tryEnd completed never gets here.
     if (this.total >= 0 && !this.noBody && this.rest !== null) return;
+    this.setPaused(false);
     corking.client = this;
     this.res.cork(corkEnd);
   }
 
   /** @internal runs inside res.cork(): ends the response the way its head announced. */
   endNow(): void {
+    this.writeHead();
     const res = this.res;
     // Never endWithoutBody(n): a length argument aborts the process (libraries.md §3).
     if (this.noBody) res.endWithoutBody();
@@ -135,6 +193,7 @@ class UwsClient implements Downstream {
 
   respond(response: ErrorResponse, close: boolean): void {
     if (this.done) return;
+    this.setPaused(false);
     this.done = true;
     const res = this.res;
     res.cork(() => {
@@ -151,24 +210,65 @@ class UwsClient implements Downstream {
     this.res.close();
   }
 
+  /**
+   * uWS's res.pause() stops polling the socket for writes too, so pausing the request body while
+   * the response waits for onWritable would deadlock a full-duplex exchange (the backend blocks
+   * writing, so it stops reading). While the response waits, the request keeps flowing instead, up
+   * to MAX_OVERFLOW_BYTES more; a client that goes on uploading without reading its response past
+   * that is cut off (both sides aborted), so the bytes buffered for it stay bounded.
+   */
   pauseRequest(): void {
-    if (!this.done) this.res.pause();
+    if (this.done) return;
+    this.pauseWanted = true;
+    if (!this.awaitingWritable) this.setPaused(true);
   }
 
   resumeRequest(): void {
-    if (!this.done) this.res.resume();
+    if (this.done) return;
+    this.pauseWanted = false;
+    this.overflow = 0;
+    this.setPaused(false);
+  }
+
+  /** A request body chunk from uWS (copied: uWS neuters its ArrayBuffer after the callback). */
+  requestChunk(chunk: ArrayBuffer, last: boolean): void {
+    if (this.done) return;
+    if (this.pauseWanted && (this.overflow += chunk.byteLength) > MAX_OVERFLOW_BYTES) {
+      this.done = true;
+      this.res.close();
+      this.exchange?.clientAborted();
+      return;
+    }
+    this.exchange?.requestData(Buffer.copyBytesFrom(new Uint8Array(chunk)), last);
+  }
+
+  private setPaused(paused: boolean): void {
+    if (this.paused === paused) return;
+    this.paused = paused;
+    if (paused) this.res.pause();
+    else this.res.resume();
   }
 
   private watchWritable(): void {
+    this.awaitingWritable = true;
+    // Writable events only come while the socket is not paused.
+    this.setPaused(false);
     if (this.watchingWritable) return;
     this.watchingWritable = true;
     this.res.onWritable((offset) => this.writable(offset));
   }
 
+  /** The response stopped waiting for onWritable: a pause the request wanted meanwhile applies now. */
+  private writableAgain(): void {
+    this.awaitingWritable = false;
+    if (this.pauseWanted && !this.done) this.setPaused(true);
+  }
+
   private writable(offset: number): boolean {
-    if (this.done && this.rest === null) return true;
     const rest = this.rest;
     if (rest === null) {
+      if (!this.awaitingWritable) return true;
+      this.writableAgain();
       this.exchange?.clientWritable();
       return true;
     }
@@ -176,10 +276,12 @@ class UwsClient implements Downstream {
     if (finished) {
       this.rest = null;
       this.done = true;
+      this.awaitingWritable = false;
       return true;
     }
     if (!ok) return false;
     this.rest = null;
+    this.writableAgain();
     this.exchange?.clientWritable();
     return true;
   }
@@ -243,7 +345,7 @@ export class UwsIngress implements Ingress {
     if (exchange === null) return;
     client.exchange = exchange;
     if (exchange.wantsBody && !client.done) {
-      res.onData((chunk, last) => exchange.requestData(Buffer.copyBytesFrom(new Uint8Array(chunk)), last));
+      res.onData((chunk, last) => client.requestChunk(chunk, last));
     }
   }
 }

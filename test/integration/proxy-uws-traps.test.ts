@@ -4,6 +4,7 @@
  * plain request still works. Run on node:http as well, where the same paths must hold.
  */
 import type http from 'node:http';
+import net from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
 import { rawRequest, rawSequence, rawStatus, testConfig, testProxy } from '../helpers/proxy-harness.js';
@@ -31,6 +32,37 @@ const plain: http.RequestListener = (req, res) => {
   res.writeHead(200, { 'content-length': '2' });
   res.end(req.method === 'HEAD' ? undefined : 'ok');
 };
+
+describe('uWS pause trap (uws only: node:http keeps writing while a request is paused)', () => {
+  it('cuts a client that keeps uploading without reading its echoed response (nothing buffers for it)', async () => {
+    let upstreamClosed = false;
+    const { proxy, alive } = await setup('uws', (req, res) => {
+      if (req.url === '/alive') return plain(req, res);
+      res.writeHead(200);
+      req.pipe(res);
+      res.on('close', () => (upstreamClosed = true));
+    });
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    // Never read: the proxy's response backs up while the upload goes on.
+    socket.pause();
+    socket.write('POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const chunk = `10000\r\n${'z'.repeat(0x10000)}\r\n`;
+    let written = 0;
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    const pump = (): void => {
+      while (!socket.destroyed && written < 256 * 1024 * 1024) {
+        written += 0x10000;
+        if (!socket.write(chunk)) return void socket.once('drain', pump);
+      }
+    };
+    pump();
+    await closed;
+    expect(written).toBeLessThan(256 * 1024 * 1024);
+    await eventually(() => expect(upstreamClosed).toBe(true));
+    await alive();
+  });
+});
 
 for (const engine of ['uws', 'node'] as const) {
   describe(`uWS traps guarded (${engine})`, () => {
