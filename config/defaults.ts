@@ -18,6 +18,10 @@ export const DEFAULTS = {
       idle: 60_000, // 60 s without a byte either way on an open request (then 504 or abort)
       keep_alive: 30_000, // 30 s an idle pooled upstream socket is kept
     },
+    access_log: {
+      enabled: false, // JSON lines through the logger, one per sampled request
+      sample_rate: 0.01, // share of forwarded requests logged; the proxy's own errors are always logged
+    },
     limits: {
       max_header_bytes: 16 * 1024, // 16 KiB of request head (then 431)
       max_body_bytes: 100 * 1024 * 1024, // 100 MiB of request body (then 413)

@@ -1,5 +1,5 @@
 /**
- * Fills each app's optional settings from `cluster` (and `ratelimiter`), so the rest of Vortex reads
+ * Fills each app's optional settings from `cluster`, so the rest of Vortex reads
  * one complete, frozen object per app and never re-implements the inheritance rules.
  */
 import type { BackendConfig, ParsedApp, ParsedConfig } from './schema.js';
@@ -13,7 +13,8 @@ export interface AppConfig {
   scaling: ParsedConfig['cluster']['settings'];
   health: ParsedApp['health'];
   drain_timeout: number;
-  ratelimiter: { ratelimit: number; ratewindow: number };
+  /** The app's own limit, checked after the global one; undefined when the app sets none. */
+  ratelimiter?: { ratelimit: number; ratewindow: number };
   backend: BackendConfig;
 }
 
@@ -33,7 +34,7 @@ export function resolveApp(app: ParsedApp, config: ParsedConfig): AppConfig {
     scaling: { ...config.cluster.settings, ...app.scaling },
     health: app.health,
     drain_timeout: app.drain_timeout,
-    ratelimiter: app.ratelimiter ?? { ratelimit: config.ratelimiter.ratelimit, ratewindow: config.ratelimiter.ratewindow },
+    ...(app.ratelimiter === undefined ? {} : { ratelimiter: app.ratelimiter }),
     backend: app.backend,
   };
 }

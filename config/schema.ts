@@ -71,6 +71,12 @@ const proxySchema = z.strictObject({
       keep_alive: duration().default(DEFAULTS.proxy.timeouts.keep_alive),
     })
     .prefault({}),
+  access_log: z
+    .strictObject({
+      enabled: z.boolean().default(DEFAULTS.proxy.access_log.enabled),
+      sample_rate: z.number().gt(0).max(1).default(DEFAULTS.proxy.access_log.sample_rate),
+    })
+    .prefault({}),
   limits: z
     .strictObject({
       max_header_bytes: size().default(DEFAULTS.proxy.limits.max_header_bytes),

@@ -1,0 +1,88 @@
+/**
+ * Everything the proxy keeps for one app: its config, its backends, its own limiter (when the app
+ * sets one), its counters and its hold queue. The object lives as long as the app is configured, so
+ * counters survive reloads; its fields are replaced whole, never edited in place under a request.
+ */
+import type { AppConfig } from '../config/resolve.js';
+import { AppStats } from './app-stats.js';
+import type { BackendPoolOptions } from './backend.js';
+import { BackendSet } from './backend-set.js';
+import { HoldQueue } from './hold-queue.js';
+import type { HeldRequest } from './hold-queue.js';
+import { SlidingWindowLimiter } from './rate-limiter.js';
+
+/** Limiter sizing shared by the per-app limiters (from the global `ratelimiter` block). */
+export interface LimiterSizing {
+  readonly maxClients: number;
+  readonly ipv6Prefix: number;
+}
+
+/** One configured app. */
+export class AppState {
+  readonly name: string;
+  config: AppConfig;
+  readonly backends: BackendSet;
+  /** The app's own limiter; null when the app has no `ratelimiter` block. */
+  limiter: SlidingWindowLimiter | null = null;
+  readonly stats = new AppStats();
+  /** Scale from zero: hold requests while the app has no backend (min_replicas 0). */
+  canHold: boolean;
+  private readonly held: HoldQueue;
+
+  constructor(config: AppConfig, poolOptions: BackendPoolOptions, sizing: LimiterSizing) {
+    this.name = config.name;
+    this.config = config;
+    this.canHold = config.min_replicas === 0;
+    this.backends = new BackendSet(poolOptions);
+    this.held = new HoldQueue((waiting) => {
+      this.stats.waiting = waiting;
+    });
+    this.setLimiter(sizing);
+  }
+
+  /** Applies a reloaded config of the same app; counters, backends and held requests stay. */
+  update(config: AppConfig, sizing: LimiterSizing): void {
+    this.config = config;
+    this.canHold = config.min_replicas === 0;
+    this.setLimiter(sizing);
+  }
+
+  /** Replaces the backend list; held requests go on as soon as there is one. */
+  setAddresses(addresses: readonly string[]): void {
+    this.backends.setAddresses(addresses);
+    if (this.backends.list.length > 0) this.held.releaseAll();
+  }
+
+  /** Holds `req` for up to `timeoutMs`; false when the queue is full. */
+  hold(req: HeldRequest, timeoutMs: number): boolean {
+    return this.held.hold(req, timeoutMs);
+  }
+
+  /** Takes a held request out (its client went away). */
+  unhold(req: HeldRequest): void {
+    this.held.remove(req);
+  }
+
+  /** The app is gone from the config (or the proxy stops): held requests time out, backends drain. */
+  retire(): void {
+    this.held.expireAll();
+    this.backends.drainAll();
+  }
+
+  private setLimiter(sizing: LimiterSizing): void {
+    const own = this.config.ratelimiter;
+    if (own === undefined) {
+      this.limiter = null;
+      return;
+    }
+    const current = this.limiter;
+    // Keep the counts across a reload that leaves this app's limit as it was.
+    if (current !== null && current.limit === own.ratelimit && current.windowMs === own.ratewindow) return;
+    this.limiter = new SlidingWindowLimiter({
+      limit: own.ratelimit,
+      windowMs: own.ratewindow,
+      maxClients: sizing.maxClients,
+      ipv6Prefix: sizing.ipv6Prefix,
+    });
+  }
+}

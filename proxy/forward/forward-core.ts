@@ -1,0 +1,117 @@
+/**
+ * The engine-agnostic front of the proxy: takes a request head from an engine, validates it, routes
+ * it, applies the rate limiters and starts an Exchange. Everything it reads comes from ProxyState
+ * fields swapped whole; nothing here awaits.
+ */
+import type { AccessLog } from '../access-log.js';
+import { AppStats } from '../app-stats.js';
+import type { AppState } from '../app-state.js';
+import { resolveClientAddress } from '../client-ip.js';
+import type { IpParts } from '../ip-address.js';
+import { parseIp } from '../ip-address.js';
+import type { ProxyState } from '../proxy-state.js';
+import type { SlidingWindowLimiter } from '../rate-limiter.js';
+import type { Downstream } from './downstream.js';
+import { errorResponse } from './error-response.js';
+import type { ErrorKind } from './error-response.js';
+import { Exchange } from './exchange.js';
+import type { ExchangeContext } from './exchange.js';
+import type { IncomingHead } from './incoming-request.js';
+import { scanRequest } from './incoming-request.js';
+import { buildUpstreamHeaders } from './request-headers.js';
+
+/** The forwarding core shared by both engines. */
+export class ForwardCore implements ExchangeContext {
+  /** Counters for requests refused before an app was known (bad framing, limits, no route). */
+  readonly unrouted = new AppStats();
+  /** Set by a graceful stop: new requests get 503 shutting_down and the connection is closed. */
+  closing = false;
+
+  constructor(
+    private readonly state: ProxyState,
+    /** Null when `proxy.access_log.enabled` is false. */
+    readonly accessLog: AccessLog | null = null,
+    /** Monotonic clock in ms (injectable for tests). */
+    readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** See ProxySettings.maxBodyBytes. */
+  get maxBodyBytes(): number {
+    return this.state.settings.maxBodyBytes;
+  }
+
+  /** See ProxySettings.holdTimeoutMs. */
+  get holdTimeoutMs(): number {
+    return this.state.settings.holdTimeoutMs;
+  }
+
+  /**
+   * Handles one request head. Returns the Exchange the engine must feed the body, aborts and
+   * writability into, or null when the request was answered at once (the engine then reads no body).
+   */
+  handle(head: IncomingHead, client: Downstream): Exchange | null {
+    const state = this.state;
+    const settings = state.settings;
+    const scan = scanRequest(head, settings.maxHeaderBytes, settings.maxBodyBytes);
+    if (scan.error !== null) return this.refuse(client, head, this.unrouted, scan.error, undefined, true);
+    if (this.closing) return this.refuse(client, head, this.unrouted, 'shutting_down', undefined, true);
+    const app = state.routes.match(scan.host, head.path);
+    if (app === undefined) return this.refuse(client, head, this.unrouted, 'no_route', undefined, scan.bodyLength !== 0);
+
+    const now = this.now();
+    const peer = parseIp(head.peer);
+    const trustedPeer = peer !== undefined && state.trusted.size > 0 && state.trusted.contains(peer);
+    let clientIp: IpParts | undefined = peer;
+    if (trustedPeer && scan.forwardedFor !== '') clientIp = resolveClientAddress(head.peer, scan.forwardedFor, state.trusted)?.parts;
+    if (clientIp !== undefined && (state.allowList.size === 0 || !state.allowList.contains(clientIp))) {
+      if (!state.globalLimiter.check(clientIp, now)) return this.limited(client, head, app, state.globalLimiter, scan.bodyLength !== 0);
+      const own = app.limiter;
+      if (own !== null && !own.check(clientIp, now)) return this.limited(client, head, app, own, scan.bodyLength !== 0);
+    }
+
+    const headers = buildUpstreamHeaders(head.headers, head.peer, trustedPeer, scan.forwardedFor);
+    const exchange = new Exchange(app, client, this, head.method, head.path, headers, scan.bodyLength, now, head.peer);
+    exchange.start();
+    return exchange;
+  }
+
+  private limited(client: Downstream, head: IncomingHead, app: AppState, limiter: SlidingWindowLimiter, hasBody: boolean): null {
+    app.stats.rateLimited++;
+    return this.refuse(client, head, app.stats, 'rate_limited', app.name, hasBody, [
+      'retry-after',
+      String(Math.max(1, Math.ceil(limiter.retryAfterMs / 1000))),
+      'ratelimit-limit',
+      String(limiter.limit),
+      'ratelimit-remaining',
+      String(limiter.remaining),
+      'ratelimit-reset',
+      String(Math.max(1, Math.ceil(limiter.resetMs / 1000))),
+    ]);
+  }
+
+  private refuse(
+    client: Downstream,
+    head: IncomingHead,
+    stats: AppStats,
+    kind: ErrorKind,
+    app: string | undefined,
+    close: boolean,
+    headers?: readonly string[],
+  ): null {
+    const response = errorResponse(kind, app, headers);
+    stats.countError(kind);
+    stats.countStatus(response.status);
+    client.respond(response, close);
+    this.accessLog?.write({
+      app: app ?? null,
+      method: head.method,
+      path: head.path,
+      status: response.status,
+      durationMs: 0,
+      backend: null,
+      peer: head.peer,
+      error: kind,
+    });
+    return null;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The uWebSockets.js engine: one App routing every request into the forwarding core. The handler
+ * reads everything from `req` before it returns (uWS invalidates it then), sets onAborted before
+ * anything could return without answering (otherwise uWS aborts the process), and copies request
+ * body chunks (uWS neuters them after the callback; see UwsClient.requestChunk).
+ */
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket as ListenSocket } from 'uWebSockets.js';
+import { normalizePeer } from '../client-ip.js';
+import type { UwsModule } from '../engine.js';
+import type { ForwardCore } from '../forward/forward-core.js';
+import { HeaderCollector } from './header-collector.js';
+import type { Ingress } from './ingress.js';
+import { UwsClient } from './uws-client.js';
+
+/** A uWS App serving the forwarding core. */
+export class UwsIngress implements Ingress {
+  readonly engine = 'uws' as const;
+  private readonly app: TemplatedApp;
+  private listenSocket: ListenSocket | null = null;
+  private readonly collector = new HeaderCollector();
+
+  constructor(
+    private readonly uws: UwsModule,
+    private readonly core: ForwardCore,
+  ) {
+    this.app = uws.App();
+    this.app.any('/*', (res, req) => this.onRequest(res, req));
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(host, port, (socket) => {
+        if (socket === false) reject(new Error(`uWS could not listen on ${host}:${port}`));
+        else {
+          this.listenSocket = socket;
+          resolve(this.uws.us_socket_local_port(socket));
+        }
+      });
+    });
+  }
+
+  stopAccepting(): void {
+    if (this.listenSocket === null) return;
+    this.uws.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = null;
+  }
+
+  close(): void {
+    this.stopAccepting();
+    (this.app as unknown as { close?: () => void }).close?.();
+  }
+
+  private onRequest(res: HttpResponse, req: HttpRequest): void {
+    // Everything from `req` is read now: it is invalid after this handler returns.
+    req.forEach(this.collector.add);
+    const url = req.getUrl();
+    const query = req.getQuery();
+    const client = new UwsClient(res);
+    // Set before anything can return without answering (the process-abort trap).
+    res.onAborted(() => client.aborted());
+    const exchange = this.core.handle(
+      {
+        method: req.getCaseSensitiveMethod(),
+        path: query === undefined || query === '' ? url : `${url}?${query}`,
+        headers: this.collector.take(),
+        peer: normalizePeer(Buffer.from(res.getRemoteAddressAsText()).toString('latin1')),
+      },
+      client,
+    );
+    if (exchange === null) return;
+    client.exchange = exchange;
+    if (exchange.wantsBody && !client.done) {
+      res.onData((chunk, last) => client.requestChunk(chunk, last));
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Starts the proxy: state from the config, the engine `proxy.engine` picks, the listener on
+ * `proxy.listen`, and (with a store) the watch on router lists. Graceful close stops accepting,
+ * lets in-flight requests finish up to `proxy.shutdown_timeout`, then cuts what is left.
+ */
+import type { VortexConfig } from '../config/resolve.js';
+import { parseHostPort } from '../config/listen-address.js';
+import type { Store } from '../store/store.js';
+import { AccessLog } from './access-log.js';
+import { chooseEngine } from './engine.js';
+import { ForwardCore } from './forward/forward-core.js';
+import type { Ingress } from './ingress/ingress.js';
+import { NodeIngress } from './ingress/node-ingress.js';
+import { UwsIngress } from './ingress/uws-ingress.js';
+import { ProxyState } from './proxy-state.js';
+import { RouterWatch } from './router-watch.js';
+
+/** Where the proxy logs; a pino logger fits. */
+export interface ProxyLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+/** What startProxy needs. */
+export interface StartProxyOptions {
+  config: VortexConfig;
+  /** Source of `router:<app>` lists; without it only static apps have backends. */
+  store?: Store;
+  logger?: ProxyLogger;
+}
+
+/** A running proxy. */
+export interface RunningProxy {
+  /** The bound port (proxy.listen's, or the one picked for port 0). */
+  readonly port: number;
+  /** Which engine runs and why. */
+  readonly engine: { name: 'uws' | 'node'; reason: string };
+  readonly state: ProxyState;
+  readonly core: ForwardCore;
+  /** Graceful: stop accepting, wait for in-flight requests up to shutdown_timeout, then close everything. */
+  close(): Promise<void>;
+  /** Closes every connection, client and upstream, now. */
+  destroy(): Promise<void>;
+}
+
+const SILENT: ProxyLogger = { info: () => {}, warn: () => {} };
+/** How often a graceful close checks whether in-flight requests are done (ms). */
+const DRAIN_POLL_MS = 20;
+
+/** Starts the proxy and resolves once it listens. */
+export async function startProxy(options: StartProxyOptions): Promise<RunningProxy> {
+  const { config, store } = options;
+  const logger = options.logger ?? SILENT;
+  const listen = parseHostPort(config.proxy.listen);
+  if (listen === undefined) throw new TypeError(`proxy.listen: invalid host:port ${JSON.stringify(config.proxy.listen)}`);
+  const choice = chooseEngine(config.proxy.engine);
+  const state = new ProxyState(config);
+  const accessLog = config.proxy.access_log.enabled ? new AccessLog(logger, config.proxy.access_log.sample_rate) : null;
+  const core = new ForwardCore(state, accessLog);
+  const ingress: Ingress =
+    choice.engine === 'uws' ? new UwsIngress(choice.uws, core) : new NodeIngress(core, config.proxy.limits.max_header_bytes, config.proxy.timeouts.idle);
+  const watch = store === undefined ? null : new RouterWatch(store, state, logger);
+  await watch?.start();
+  let port: number;
+  try {
+    port = await ingress.listen(listen.host, listen.port);
+  } catch (err) {
+    await watch?.stop();
+    await state.destroy();
+    throw err;
+  }
+  logger.info({ engine: choice.engine, reason: choice.reason, port }, `proxy listening on ${listen.host}:${port} (${choice.engine})`);
+
+  let closing: Promise<void> | null = null;
+  const destroy = async (): Promise<void> => {
+    core.closing = true;
+    ingress.close();
+    await watch?.stop();
+    state.retireAll();
+    await state.destroy();
+  };
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      core.closing = true;
+      ingress.stopAccepting();
+      const deadline = performance.now() + config.proxy.shutdown_timeout;
+      while (state.inFlight() > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+      await destroy();
+    })());
+  return { port, engine: { name: choice.engine, reason: choice.reason }, state, core, close, destroy };
+}
