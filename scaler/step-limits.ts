@@ -91,7 +91,7 @@ export function applyStepLimits(memory: StepMemory, input: StepInput, limits: St
     const more = desired !== undefined && Math.min(desired, limits.max) > 1;
     return { target: 1, why: `${input.waiting} held at zero replicas → 1 at once`, higherSince: more ? now : undefined, wakeAt: more ? now + limits.upGraceMs : undefined };
   }
-  if (desired === undefined) return hold('hold', undefined, undefined);
+  if (desired === undefined) return hold(`hold at ${current}`, undefined, undefined);
 
   const wanted = Math.min(limits.max, Math.max(limits.min, desired));
   const bound = wanted !== desired ? `clamped to ${wanted}` : '';
