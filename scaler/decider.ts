@@ -57,6 +57,13 @@ export interface DeciderOptions {
   seed: { job?: ScaleJobValue | undefined; manual?: ManualScaleValue | undefined };
 }
 
+/**
+ * Old events are pruned after every this-many writes of a decider (and after its first), not after
+ * each: pruning is a range and a delete, and decisions should not queue behind it. An app then holds
+ * at most EVENT_RETENTION + PRUNE_EVERY scale events, plus other writers' events since.
+ */
+const PRUNE_EVERY = 25;
+
 /** A decision waiting to be written. */
 interface Pending {
   target: number;
@@ -79,6 +86,8 @@ export class AppDecider {
   #writingTarget: number | undefined;
   #writing: Promise<void> | undefined;
   #pruning: Promise<void> | undefined;
+  /** Writes since the last prune; starts due, so a decider's first write prunes. */
+  #writesSincePrune = PRUNE_EVERY;
   #cancelTimer: (() => void) | undefined;
   #stopped = false;
 
@@ -202,7 +211,9 @@ export class AppDecider {
     if (!result.succeeded) throw new FencedWriteError(this.app);
     this.#written = pending.target;
     logger.info({ app: this.app, from, to: pending.target, reason: pending.reason, revision: result.revision }, 'scale target written');
-    this.#pruning ??= pruneEvents(store, this.app)
+    if (++this.#writesSincePrune < PRUNE_EVERY || this.#pruning !== undefined) return;
+    this.#writesSincePrune = 0;
+    this.#pruning = pruneEvents(store, this.app)
       .then(() => undefined, (error: unknown) => logger.warn({ app: this.app, err: error }, 'pruning old events failed'))
       .finally(() => (this.#pruning = undefined));
   }
