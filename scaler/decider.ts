@@ -71,6 +71,7 @@ interface Pending {
   at: number;
 }
 
+/** Decides one app's target replicas and writes its ScaleJob; see the file comment for when. */
 export class AppDecider {
   readonly #options: DeciderOptions;
   #spec: AppConfig;
@@ -101,13 +102,9 @@ export class AppDecider {
     this.#memory = { target: options.seed.job?.targetReplicas ?? 0, lastScaleAt: options.seed.job?.issuedAt, higherSince: undefined };
   }
 
+  /** The app this decider decides for. */
   get app(): string {
     return this.#spec.name;
-  }
-
-  /** The target decided last (written, or about to be). */
-  get target(): number {
-    return this.#memory.target;
   }
 
   /** New settings for the app (config reload); decides again at once. */

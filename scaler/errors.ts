@@ -4,6 +4,7 @@
  * written because this scaler is no longer the leader (the write's fence compare failed).
  */
 
+/** Every scaler error code. */
 export type ScalerErrorCode = 'VX_SCALER_UNKNOWN_POLICY' | 'VX_SCALER_FENCED';
 
 /** Base class of every scaler error. */

@@ -64,6 +64,11 @@ interface Term {
 
 const silent: DeciderLogger = { info: () => undefined, warn: () => undefined };
 
+/**
+ * The scaler: `new Scaler({store, config})`, `start()`, `applyConfig(config)` on reload, `close()`.
+ * Writes, while leading: `vortex:queue:scale:<app>` (ScaleJob) and `vortex:event:<app>:<seq>` (kind
+ * `scale`), one fenced txn per target change; and `vortex:scaler:leader` through its election.
+ */
 export class Scaler {
   /** This scaler's id. */
   readonly id: string;
