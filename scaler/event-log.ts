@@ -20,6 +20,13 @@ export class EventSequence {
   }
 }
 
+/**
+ * The sequence every event writer in this process should share: two writers with sequences of their
+ * own (the scaler and the reconciler under `vortex up`) would both use `ms × 1000` in the same
+ * millisecond and overwrite each other's event.
+ */
+export const processEventSequence = new EventSequence();
+
 /** The record id of an event (its key without the `vortex:event:` prefix). */
 export function eventId(app: string, seq: number): string {
   return keys.event(app, seq).slice(keys.eventsAll.length);

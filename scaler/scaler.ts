@@ -23,7 +23,7 @@ import type { KeyValue, RangeResult, Store, Watcher, WatchEvent } from '../store
 import { prefixRange } from '../store/store.js';
 import type { DeciderLogger } from './decider.js';
 import { AppDecider } from './decider.js';
-import { EventSequence } from './event-log.js';
+import { processEventSequence } from './event-log.js';
 import { MetricsView } from './metrics-view.js';
 
 /** Leader election timing (design.md §6): lease TTL 5 s, renewed every TTL/3, followers retry every 2 s. */
@@ -79,7 +79,6 @@ export class Scaler {
   readonly #retryMs: number;
   readonly #election: LeaderElection;
   readonly #view = new MetricsView();
-  readonly #events = new EventSequence();
   #apps = new Map<string, AppConfig>();
   #term: Term | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
@@ -217,7 +216,7 @@ export class Scaler {
       fence: this.#election,
       view: this.#view,
       clock: this.#clock,
-      events: this.#events,
+      events: processEventSequence,
       logger: this.#logger,
       issuedBy: this.id,
       seed: { job, manual: term.manuals.get(spec.name) },
