@@ -163,6 +163,21 @@ describe('AppDecider', () => {
     expect(await r.job()).toMatchObject({ targetReplicas: 0, reason: 'rps 0.0 / 100 per replica → 0; no request for 5m → 0', issuedAt: lastRequest + 300_000 });
   });
 
+  it('counts idle time from its own start when it has seen no request (a new leader knows no history)', async () => {
+    const spec = testApp('idle', { min_replicas: 0, scaling: { scale_to_zero_after: 60_000 } });
+    const r = await rig(spec, { job: { app: 'idle', targetReplicas: 1, reason: 'earlier leader', issuedAt: 0 } });
+    const startedAt = r.clock.now();
+    for (let t = 0; t < 60_000; t += 1_000) {
+      r.report({ rps: 0 });
+      r.decider.decide();
+      r.clock.advance(1_000);
+    }
+    r.report({ rps: 0 });
+    r.decider.decide();
+    await settle(r);
+    expect(await r.job()).toMatchObject({ targetReplicas: 0, issuedAt: startedAt + 60_000 });
+  });
+
   it('obeys a ManualScale until it is deleted, then the policy resumes', async () => {
     const r = await rig(testApp('hello', { max_replicas: 5 }), { job: { app: 'hello', targetReplicas: 2, reason: 'seed', issuedAt: 0 } });
     r.report({ rps: 200 });
