@@ -54,6 +54,14 @@ describe('Scaler.applyConfig', () => {
     await eventually(async () => expect((await s.records.get(ScaleJob, 'one'))?.record).toMatchObject({ targetReplicas: 4, reason: 'rps 800.0 / 100 per replica → 8; max_replicas 4' }));
   });
 
+  it('refuses a config naming an unknown policy without changing anything', async () => {
+    const s = await setup([testApp('one', { scaling: instant })]);
+    const bad = testApp('two', { scaling: { ...instant, policy: 'cpu' as 'rps' } });
+    expect(() => s.scaler.applyConfig({ apps: [bad] })).toThrow(expect.objectContaining({ code: 'VX_SCALER_UNKNOWN_POLICY' }));
+    await s.report('one', 400);
+    await eventually(async () => expect(await s.target('one')).toBe(4));
+  });
+
   it('does no leader work after close()', async () => {
     const s = await setup([testApp('one', { scaling: instant })]);
     await eventually(async () => expect(await s.target('one')).toBe(1));

@@ -25,6 +25,7 @@ import type { DeciderLogger } from './decider.js';
 import { AppDecider } from './decider.js';
 import { processEventSequence } from './event-log.js';
 import { MetricsView } from './metrics-view.js';
+import { policyFor } from './policy-registry.js';
 
 /** Leader election timing (design.md §6): lease TTL 5 s, renewed every TTL/3, followers retry every 2 s. */
 export const SCALER_ELECTION = { ttlSeconds: 5, retryMs: 2_000 } as const;
@@ -123,8 +124,12 @@ export class Scaler {
     if (!this.#closed) this.#election.start();
   }
 
-  /** Takes a reloaded config: deciders for removed apps stop, changed apps decide again at once, new apps start. */
+  /**
+   * Takes a reloaded config: deciders for removed apps stop, changed apps decide again at once, new
+   * apps start. Throws UnknownPolicyError, before changing anything, when an app names no policy.
+   */
   applyConfig(config: ScalerConfig): void {
+    for (const app of config.apps) policyFor(app.scaling.policy);
     const next = new Map(config.apps.map((app) => [app.name, app]));
     const term = this.#term;
     for (const name of this.#apps.keys()) {
