@@ -51,7 +51,12 @@ const COMPACT_PROBE_TIMEOUT_MS = 2_000;
  * "recoverable" errors (RESOURCE_EXHAUSTED included). Store callers do their own retrying, and a
  * breaker tripped by three oversized puts would fail unrelated calls, so calls go straight through.
  */
-const passThrough = { execute: <T>(fn: (ctx: unknown) => T): T => fn({}) };
+const passThrough = {
+  // Async like cockatiel's policies: etcd3's markFailed (run from a stream's 'error' listener) calls
+  // execute() with a function that throws and catches the returned promise; a synchronous throw here
+  // escaped the listener as an uncaught exception whenever a watch stream failed (store down).
+  execute: async <T>(fn: (ctx: unknown) => T): Promise<Awaited<T>> => await fn({}),
+};
 
 /** A Store backed by etcd v3 through the etcd3 client. */
 export class EtcdStore implements Store {
