@@ -69,8 +69,9 @@ describe('createOptions', () => {
 });
 
 describe('dockerBackendOf', () => {
-  it.each([
-    { desc: 'a process app', backend: { plugin: 'process', command: ['x'], env: {}, stop_timeout: 1 }, id: 'i-1', message: /not docker/ },
+  const processBackend: AppConfig['backend'] = { plugin: 'process', command: ['x'], env: {}, stop_timeout: 1 };
+  it.each<{ desc: string; backend: AppConfig['backend']; id: string; message: RegExp }>([
+    { desc: 'a process app', backend: processBackend, id: 'i-1', message: /not docker/ },
     { desc: 'an id with a slash', backend: base, id: 'a/b', message: /instance id "a\/b"/ },
     { desc: 'an empty id', backend: base, id: '', message: /instance id ""/ },
   ])('refuses $desc with VX_PROVIDER_INVALID_SPEC', ({ backend, id, message }) => {
