@@ -28,8 +28,8 @@ describe('LineSplitter', () => {
 
 describe('parseEventLine', () => {
   it.each([
-    { desc: 'die with exit code', text: line({}), expected: { action: 'die', id: 'c1', app: 'hello', instanceId: 'i-1', exitCode: 137, time: 1_700_000_000 } },
-    { desc: 'start', text: line({ Action: 'start' }), expected: { action: 'start', id: 'c1', app: 'hello', instanceId: 'i-1', time: 1_700_000_000 } },
+    { desc: 'die with exit code', text: line({}), expected: { action: 'die', id: 'c1', app: 'hello', instanceId: 'i-1', exitCode: 137 } },
+    { desc: 'start', text: line({ Action: 'start' }), expected: { action: 'start', id: 'c1', app: 'hello', instanceId: 'i-1' } },
     { desc: 'destroy', text: line({ Action: 'destroy' }), expected: { action: 'destroy', id: 'c1' } },
   ])('reads $desc', ({ text, expected }) => {
     const event = parseEventLine(text);

@@ -50,8 +50,6 @@ export interface EngineEvent {
   exitCode?: number;
   /** Engine time, epoch ms. */
   at: number;
-  /** Engine time in whole seconds: what `since` takes when reconnecting. */
-  time: number;
 }
 
 const ACTIONS = new Set(['start', 'die', 'destroy']);
@@ -83,6 +81,5 @@ export function parseEventLine(line: string): EngineEvent | undefined {
     instanceId,
     ...(event.Action === 'die' && typeof attributes.exitCode === 'string' && Number.isInteger(exitCode) ? { exitCode } : {}),
     at,
-    time,
   };
 }

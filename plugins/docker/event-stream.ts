@@ -39,21 +39,17 @@ export function backoffDelay(backoff: Backoff, failures: number): number {
 export async function* followEngineEvents(options: EventStreamOptions): AsyncGenerator<ProviderEvent> {
   const { docker, tracker, signal, logger } = options;
   const now = options.now ?? Date.now;
-  let since: number | undefined;
   let initial = true;
   let failures = 0;
   while (!signal.aborted) {
     try {
-      const connectedAt = Math.floor(now() / 1000);
       const stream = (await docker.getEvents({
         filters: { type: ['container'], event: ['start', 'die', 'destroy'], label: [MANAGED_FILTER] },
-        // After a reconnect, ask for what the engine still remembers since the last event we saw; the
-        // listing below covers what it forgot. The tracker drops anything reported twice.
-        ...(since === undefined ? {} : { since }),
         abortSignal: signal,
       })) as unknown as AsyncIterable<Buffer>;
-      since ??= connectedAt;
-      // Listed after the stream opened: a change in between shows in the listing, the stream, or both.
+      // Listed after the stream opened: a change in between shows in the listing, the stream, or both,
+      // and the tracker reports it once. No `since` replay on reconnect: replayed history would run
+      // beliefs backwards (an old start after a newer listing), and the listing already covers the gap.
       for (const event of tracker.resync(await options.list(), initial, now())) yield event;
       if (!initial) logger.info({ failures }, 'docker: event stream reconnected');
       initial = false;
@@ -63,7 +59,6 @@ export async function* followEngineEvents(options: EventStreamOptions): AsyncGen
         for (const line of lines.push(chunk)) {
           const parsed = parseEventLine(line);
           if (parsed === undefined) continue;
-          since = parsed.time;
           const event = tracker.observe(parsed);
           if (event !== undefined) yield event;
         }

@@ -4,7 +4,7 @@ import type { EngineEvent } from './engine-events.js';
 import { LifecycleTracker } from './lifecycle-tracker.js';
 
 function ev(action: EngineEvent['action'], id = 'c1', extra: Partial<EngineEvent> = {}): EngineEvent {
-  return { action, id, app: 'hello', instanceId: `i-${id}`, at: 5, time: 0, ...extra };
+  return { action, id, app: 'hello', instanceId: `i-${id}`, at: 5, ...extra };
 }
 function listed(id: string, running: boolean): { instance: Instance; running: boolean } {
   return { instance: { id, app: 'hello', instanceId: `i-${id}`, address: '127.0.0.1:1', startedAt: 0, labels: {} }, running };
@@ -38,9 +38,11 @@ describe('LifecycleTracker', () => {
     expect(tracker.observe(ev('die', 'c2'))).toMatchObject({ type: 'died', id: 'c2' });
   });
 
-  it('the first listing is a baseline; later ones report what changed while disconnected', () => {
+  it('the first listing reports only the dead; later ones report what changed while disconnected', () => {
     const tracker = new LifecycleTracker();
-    expect(tracker.resync([listed('a', true), listed('b', true), listed('old', false)], true, 9)).toEqual([]);
+    expect(tracker.resync([listed('a', true), listed('b', true), listed('old', false)], true, 9)).toEqual([
+      { type: 'died', id: 'old', app: 'hello', instanceId: 'i-old', at: 9 },
+    ]);
     // Reconnected: a exited, b vanished, c appeared, old is still exited.
     const events = tracker.resync([listed('a', false), listed('c', true), listed('old', false)], false, 10);
     expect(events).toEqual([

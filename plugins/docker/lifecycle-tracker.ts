@@ -46,9 +46,10 @@ export class LifecycleTracker {
   }
 
   /**
-   * Reconciles belief with a full listing of managed containers. `initial`: the first listing of a
-   * subscription only sets the baseline (nothing happened "since" before it), later ones report the
-   * differences: started, exited, or vanished altogether.
+   * Reconciles belief with a full listing of managed containers and reports the differences: started,
+   * exited, or vanished altogether. `initial`: the first listing of a subscription reports only the
+   * containers that are already dead (a subscriber learns of every dead instance, however early it
+   * died, and a kill racing the subscription is never lost); running ones are its baseline.
    */
   resync(listed: readonly ListedContainer[], initial: boolean, now: number): ProviderEvent[] {
     const events: ProviderEvent[] = [];
@@ -57,7 +58,7 @@ export class LifecycleTracker {
       seen.add(instance.id);
       const believed = this.#beliefs.get(instance.id)?.alive;
       this.#beliefs.set(instance.id, { alive: running, app: instance.app, instanceId: instance.instanceId });
-      if (initial || believed === running) continue;
+      if (believed === running || (initial && running)) continue;
       if (running) events.push({ type: 'started', id: instance.id, app: instance.app, instanceId: instance.instanceId, at: now });
       else {
         const died = this.#died(instance.id, instance.app, instance.instanceId, now);
