@@ -35,10 +35,16 @@ const GRACE_MS = 5_000;
 export function runProviderContract(options: ProviderContractOptions): void {
   const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
 
-  /** A fresh app name and a provider, both cleaned up when the test finishes. */
-  async function setup(): Promise<{ app: string; config: AppConfig; provider: BackendProvider; id: () => string }> {
+  /** A fresh app name whose leftovers are cleaned up when the test finishes. */
+  function appName(): string {
     const app = `ct-${randomBytes(3).toString('hex')}`;
     onTestFinished(() => options.cleanup(app));
+    return app;
+  }
+
+  /** A fresh app and a provider, both cleaned up when the test finishes. */
+  async function setup(): Promise<{ app: string; config: AppConfig; provider: BackendProvider; id: () => string }> {
+    const app = appName();
     const provider = await open();
     let n = 0;
     return { app, config: options.appConfig(app), provider, id: () => `${app}-${++n}` };
@@ -93,8 +99,8 @@ export function runProviderContract(options: ProviderContractOptions): void {
       await answersWithItsId(a);
       await answersWithItsId(b);
 
-      const other = await setup();
-      const c = await other.provider.start({ app: other.app, instanceId: other.id(), config: other.config });
+      const otherApp = appName();
+      const c = await provider.start({ app: otherApp, instanceId: `${otherApp}-1`, config: options.appConfig(otherApp) });
       expect((await provider.list(app)).map((i) => i.instanceId).sort()).toEqual([a.instanceId, b.instanceId].sort());
       expect((await provider.list()).map((i) => i.id)).toEqual(expect.arrayContaining([a.id, b.id, c.id]));
     });

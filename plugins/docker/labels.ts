@@ -15,6 +15,7 @@ import type Docker from 'dockerode';
 import { DEFAULTS } from '../../config/defaults.js';
 import type { DockerBackend } from '../../config/schema.js';
 import { ProviderError } from '../errors.js';
+import { checkInstanceId } from '../instance-id.js';
 import type { Instance, InstanceSpec, InstanceStatus } from '../provider.js';
 
 /** The label keys Vortex owns on its containers. */
@@ -29,9 +30,6 @@ export const LABEL = {
 /** The `label` filter that selects every container Vortex manages. */
 export const MANAGED_FILTER = `${LABEL.managed}=true`;
 
-// Docker container names are [a-zA-Z0-9][a-zA-Z0-9_.-]*; the instance id becomes part of one.
-const INSTANCE_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
-
 /** `vortex-<app>-<instanceId>`: unique per instance, readable in `docker ps`. */
 export function containerName(app: string, instanceId: string): string {
   return `vortex-${app}-${instanceId}`;
@@ -43,12 +41,7 @@ export function dockerBackendOf(spec: InstanceSpec): DockerBackend {
   if (backend.plugin !== 'docker') {
     throw new ProviderError('VX_PROVIDER_INVALID_SPEC', `app ${spec.app}: backend.plugin is ${backend.plugin}, not docker`);
   }
-  if (!INSTANCE_ID.test(spec.instanceId)) {
-    throw new ProviderError(
-      'VX_PROVIDER_INVALID_SPEC',
-      `app ${spec.app}: instance id ${JSON.stringify(spec.instanceId)} must be letters, digits, "_", "." or "-" (at most 128), starting with a letter or digit`,
-    );
-  }
+  checkInstanceId(spec);
   return backend;
 }
 
