@@ -3,7 +3,8 @@
  * then what only local processes have (log files, process trees, SIGKILL after the grace period,
  * reused pids, state files).
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,12 +15,14 @@ import { runProviderContract } from '../../plugins/conformance/provider-contract
 import { readProcStat } from '../../plugins/process/proc-stat.js';
 import { ProcessProvider } from '../../plugins/process/process-provider.js';
 import { StateDir } from '../../plugins/process/state-file.js';
-import type { ProviderContext } from '../../plugins/provider.js';
+import type { Instance, ProviderContext } from '../../plugins/provider.js';
 import { appConfigOf } from '../helpers/app-config.js';
 import { freePort } from '../helpers/free-port.js';
 import { eventually } from '../helpers/eventually.js';
 
 const echoServer = fileURLToPath(new URL('../images/echo/server.js', import.meta.url));
+const starter = fileURLToPath(new URL('fixtures/process-provider-starter.ts', import.meta.url));
+const run = promisify(execFile);
 const quiet: ProviderContext['logger'] = { info: () => undefined, warn: () => undefined };
 
 /** Whether a pid is a live (non-zombie) process. */
@@ -79,12 +82,12 @@ describe('process provider', () => {
 
   it('appends stdout and stderr to logs/<app>/<instanceId>.log under the state dir', async () => {
     const provider = fresh();
-    const config = processApp('logs', { command: ['sh', '-c', 'echo "out $PORT $INSTANCE_ID"; echo "err $GREETING" >&2; exec sleep 60'], env: { GREETING: 'hi' } });
+    const config = processApp('logs', { command: ['sh', '-c', 'echo "out $PORT $INSTANCE_ID $(pwd)"; echo "err $GREETING" >&2; exec sleep 60'], env: { GREETING: 'hi' }, cwd: stateDir });
     const instance = await provider.start({ app: 'logs', instanceId: 'l1', config });
     const logFile = `${stateDir}/logs/logs/l1.log`;
     expect(instance.labels.logFile).toBe(logFile);
     const port = instance.address.split(':')[1];
-    await expect.poll(() => readFile(logFile, 'utf8'), { timeout: 5_000 }).toMatch(new RegExp(`out ${port} l1\\nerr hi\\n`));
+    await expect.poll(() => readFile(logFile, 'utf8'), { timeout: 5_000 }).toContain(`out ${port} l1 ${stateDir}\nerr hi\n`);
     expect(await readFile(logFile, 'utf8')).toMatch(/^--- vortex: .* starting \["sh","-c",/);
   });
 
@@ -143,5 +146,28 @@ describe('process provider', () => {
     expect((await provider.list('exits')).map((i) => i.id)).toEqual([instance.id]);
     await writeFile(`${stateDir}/process/exits/garbage.json`, 'not json');
     expect((await provider.list('exits')).map((i) => i.id)).toEqual([instance.id]);
+  });
+
+  it('adopts an instance a Vortex that has since exited started: lists it, sees it die (by polling), stops it', async () => {
+    const provider = fresh({ pollIntervalMs: 100 });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', starter, stateDir, String(startingPort), 'adopt', 'a1']);
+    const instance = JSON.parse(stdout) as Instance;
+    // Its parent is gone; it runs on, in its own process group.
+    await expect.poll(async () => ((await (await fetch(`http://${instance.address}/`, { signal: AbortSignal.timeout(2000) })).json()) as { id: string }).id, { timeout: 10_000 }).toBe('a1');
+
+    const [adopted] = await provider.list('adopt');
+    expect(adopted).toMatchObject({ id: instance.id, address: instance.address });
+    expect(await provider.inspect(adopted!)).toEqual({ alive: true });
+    // Its port is not handed out again.
+    const other = await provider.start({ app: 'adopt', instanceId: 'a2', config: processApp('adopt') });
+    expect(other.address).not.toBe(instance.address);
+
+    const controller = new AbortController();
+    onTestFinished(() => controller.abort());
+    const events = provider.events(controller.signal)[Symbol.asyncIterator]();
+    process.kill(Number(instance.labels.pid), 'SIGKILL');
+    expect((await events.next()).value).toMatchObject({ type: 'died', id: instance.id, instanceId: 'a1' });
+    await provider.stop(adopted!, { graceMs: 0 });
+    expect((await provider.list('adopt')).map((i) => i.instanceId)).toEqual(['a2']);
   });
 });
