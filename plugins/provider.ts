@@ -73,7 +73,11 @@ export interface BackendProvider {
   /** Every instance this provider manages (optionally for one app), from the engine's own metadata. */
   list(app?: string): Promise<Instance[]>;
   inspect(instance: Instance): Promise<InstanceStatus>;
-  /** Engine events, when the engine has a stream (Docker `die`); ends when `signal` aborts. */
+  /**
+   * Engine events, when the engine has a stream (Docker `die`); ends when `signal` aborts, and never
+   * throws for a transient engine failure (it reconnects). A new subscription first reports the
+   * instances that are already dead, so a death racing the subscription is not lost.
+   */
   events?(signal: AbortSignal): AsyncIterable<ProviderEvent>;
   /** Releases engine connections and timers; does not stop instances. */
   close(): Promise<void>;

@@ -4,6 +4,7 @@
  * the oldest key is forgotten: its late `die` would then be reported, which the reconciler ignores
  * for an instance it no longer tracks.
  */
+/** A bounded set of the most recently added keys. */
 export class RecentSet {
   readonly #keys = new Set<string>();
 

@@ -24,6 +24,7 @@ interface Belief {
   instanceId: string;
 }
 
+/** One subscription's view of which managed containers are alive; reports each change once. */
 export class LifecycleTracker {
   readonly #beliefs = new Map<string, Belief>();
 

@@ -13,6 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ProcessBackend } from '../../config/schema.js';
 import { ProviderError } from '../errors.js';
+import type { ProviderErrorCode } from '../errors.js';
 import { checkInstanceId } from '../instance-id.js';
 import { PortAllocator } from '../port-allocator.js';
 import type { BackendProvider, Instance, InstanceSpec, InstanceStatus, ProviderContext, ProviderEvent, ProviderFactory, StartOptions, StopOptions } from '../provider.js';
@@ -104,7 +105,7 @@ export class ProcessProvider implements BackendProvider {
   async stop(instance: Instance, options: StopOptions): Promise<void> {
     const key = keyOf(instance);
     this.#stopped.add(key);
-    const state = await this.#state.read(instance.app, instance.instanceId);
+    const state = await this.#readState(instance, 'VX_PROVIDER_STOP_FAILED');
     if (state !== undefined) {
       const status = await pidStatus(state.pid, state.procStartTime);
       // A reused pid means our group is gone too (the kernel does not reuse a live group's id): never signal a stranger.
@@ -118,14 +119,20 @@ export class ProcessProvider implements BackendProvider {
   }
 
   async list(app?: string): Promise<Instance[]> {
-    const { states, unreadable } = await this.#state.list(app);
+    let listed: Awaited<ReturnType<StateDir['list']>>;
+    try {
+      listed = await this.#state.list(app);
+    } catch (err) {
+      throw new ProviderError('VX_PROVIDER_ENGINE_ERROR', `process: could not list state files: ${(err as Error).message}`, { cause: err });
+    }
+    const { states, unreadable } = listed;
     for (const bad of unreadable) this.#context.logger.warn({ file: bad.file, reason: bad.reason }, 'process: ignoring an unreadable state file');
     for (const state of states) this.#ports.reserve(state.port);
     return states.map(toInstance);
   }
 
   async inspect(instance: Instance): Promise<InstanceStatus> {
-    const state = await this.#state.read(instance.app, instance.instanceId);
+    const state = await this.#readState(instance, 'VX_PROVIDER_ENGINE_ERROR');
     if (state === undefined) return { alive: false, reason: 'stopped' };
     const { reused: _reused, ...status } = await pidStatus(state.pid, state.procStartTime);
     const exitCode = this.#exitCodes.get(keyOf(instance));
@@ -166,6 +173,15 @@ export class ProcessProvider implements BackendProvider {
   close(): Promise<void> {
     this.#closed.abort();
     return Promise.resolve();
+  }
+
+  /** The instance's state file; an unreadable one is a ProviderError with `code`. */
+  async #readState(instance: Instance, code: ProviderErrorCode): Promise<ProcessState | undefined> {
+    try {
+      return await this.#state.read(instance.app, instance.instanceId);
+    } catch (err) {
+      throw new ProviderError(code, `process: state of ${keyOf(instance)} is unreadable: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   /** Spawns the command with its log file as stdout/stderr; resolves once the OS has started it. */
