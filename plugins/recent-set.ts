@@ -19,6 +19,10 @@ export class RecentSet {
     }
   }
 
+  delete(key: string): void {
+    this.#keys.delete(key);
+  }
+
   has(key: string): boolean {
     return this.#keys.has(key);
   }

@@ -79,6 +79,11 @@ export class ProcessProvider implements BackendProvider {
   async start(spec: InstanceSpec, options: StartOptions = {}): Promise<Instance> {
     const backend = processBackendOf(spec);
     options.signal?.throwIfAborted();
+    if ((await this.#readState(spec, 'VX_PROVIDER_START_FAILED')) !== undefined) {
+      // Starting over it would orphan the running one (and cleaning up after a failure would delete its state).
+      throw new ProviderError('VX_PROVIDER_INVALID_SPEC', `process: instance id ${spec.app}/${spec.instanceId} is already in use; stop it first`);
+    }
+    this.#stopped.delete(keyOf(spec)); // a new life under an id used before: its death is news again
     const port = await this.#ports.allocate();
     let child: ChildProcess | undefined;
     try {
@@ -176,7 +181,7 @@ export class ProcessProvider implements BackendProvider {
   }
 
   /** The instance's state file; an unreadable one is a ProviderError with `code`. */
-  async #readState(instance: Instance, code: ProviderErrorCode): Promise<ProcessState | undefined> {
+  async #readState(instance: { app: string; instanceId: string }, code: ProviderErrorCode): Promise<ProcessState | undefined> {
     try {
       return await this.#state.read(instance.app, instance.instanceId);
     } catch (err) {

@@ -118,6 +118,22 @@ describe('process provider', () => {
     expect(next.address).toBe(`127.0.0.1:${startingPort}`);
   });
 
+  it('an instance id already running is refused (VX_PROVIDER_INVALID_SPEC) and the running one is untouched; after stop it may be used again', async () => {
+    const provider = fresh();
+    const config = processApp('dup', { command: ['sleep', '60'] });
+    const first = await provider.start({ app: 'dup', instanceId: 'd1', config });
+    await expect(provider.start({ app: 'dup', instanceId: 'd1', config })).rejects.toMatchObject({ code: 'VX_PROVIDER_INVALID_SPEC' });
+    expect(await provider.inspect(first)).toEqual({ alive: true });
+    await provider.stop(first, { graceMs: 0 });
+
+    const again = await provider.start({ app: 'dup', instanceId: 'd1', config });
+    const controller = new AbortController();
+    onTestFinished(() => controller.abort());
+    const events = provider.events(controller.signal)[Symbol.asyncIterator]();
+    process.kill(Number(again.labels.pid), 'SIGKILL');
+    expect((await events.next()).value).toMatchObject({ type: 'died', id: again.id, exitCode: 137 });
+  });
+
   it('a state file whose pid now belongs to another process is not alive, and stop leaves that process alone', async () => {
     const provider = fresh();
     const stranger = spawn('sleep', ['60'], { stdio: 'ignore' });
