@@ -34,7 +34,7 @@ export interface EmbeddedStoreOptions {
   /** Most operations in one txn branch, and most compares. Default 128 (etcd's --max-txn-ops). */
   maxTxnOps?: number;
   /**
-   * Bytes of WAL records waiting for their fdatasync; a write arriving past this bound is refused
+   * Bytes of WAL records waiting for their durable write; a write arriving past this bound is refused
    * with StoreUnavailableError (retry later) instead of queueing without limit. Default 64 MiB.
    */
   maxPendingWriteBytes?: number;

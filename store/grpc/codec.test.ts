@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EmptyKeyError, InvalidArgumentError, TooLargeError } from '../errors.js';
 import type { KeyValue } from '../store.js';
-import { MAX_TXN_OPS, checkRequestSize, decodeRange, decodeTxn, encodeKeyValue, filterRange, int64 } from './codec.js';
+import { MAX_TXN_OPS, checkRequestSize, decodeRange, decodeTxn, encodeKeyValue, filterRange, header, int64 } from './codec.js';
+import { etcdProto } from './proto.js';
 import { MAX_REQUEST_BYTES } from './status.js';
 import type { RangeRequest__Output } from '../../proto/gen/etcdserverpb/RangeRequest.js';
 import type { RequestOp__Output } from '../../proto/gen/etcdserverpb/RequestOp.js';
@@ -96,14 +97,23 @@ describe('checkRequestSize and encodeKeyValue', () => {
     expect(() => checkRequestSize([Buffer.alloc(10), Buffer.alloc(MAX_REQUEST_BYTES)])).toThrow(TooLargeError);
   });
 
-  it('writes int64s as decimal strings', () => {
+  it('hands revisions and versions to the encoder as numbers, lease ids as given', () => {
     expect(encodeKeyValue({ ...kv('a', 2, 3), lease: '7587' })).toEqual({
       key: Buffer.from('a'),
       value: Buffer.from('v'),
-      create_revision: '2',
-      mod_revision: '3',
-      version: '1',
+      create_revision: 2,
+      mod_revision: 3,
+      version: 1,
       lease: '7587',
     });
+  });
+
+  it('encodes headers and key-values that decode to the same decimal int64s', () => {
+    const identity = { clusterId: '9223372036854775807', memberId: '1234567890123456789', raftTerm: '1' };
+    const range = etcdProto().etcdserverpb.KV.service.Range;
+    const wire = range.responseSerialize({ header: header(identity, 42), kvs: [encodeKeyValue({ ...kv('a', 2, 3), lease: '7587' })] });
+    const decoded = range.responseDeserialize(wire);
+    expect(decoded.header).toEqual({ cluster_id: identity.clusterId, member_id: identity.memberId, revision: '42', raft_term: '1' });
+    expect(decoded.kvs[0]).toMatchObject({ create_revision: '2', mod_revision: '3', version: '1', lease: '7587' });
   });
 });

@@ -3,6 +3,7 @@
  * checked the way etcd's v3rpc layer checks them (empty key, sort options, txn op count, request
  * size), so every Store behind the server answers bad input with etcd's errors.
  */
+import { Long } from '@grpc/proto-loader';
 import {
   EmptyKeyError,
   InvalidArgumentError,
@@ -51,14 +52,36 @@ export interface ServerIdentity {
   raftTerm: string;
 }
 
+/**
+ * Outgoing int64 fields are handed to protobufjs as numbers (revisions and versions are safe
+ * integers) or as prepared Longs: a decimal string would be parsed with Long.fromString on every
+ * response, several times per response, for ids that never change.
+ */
+interface WireIdentity {
+  clusterId: Long;
+  memberId: Long;
+  raftTerm: Long;
+}
+
+const wireIdentities = new WeakMap<ServerIdentity, WireIdentity>();
+
+function wireIdentity(identity: ServerIdentity): WireIdentity {
+  let wire = wireIdentities.get(identity);
+  if (!wire) {
+    wire = {
+      clusterId: Long.fromString(identity.clusterId, true),
+      memberId: Long.fromString(identity.memberId, true),
+      raftTerm: Long.fromString(identity.raftTerm, true),
+    };
+    wireIdentities.set(identity, wire);
+  }
+  return wire;
+}
+
 /** etcd's ResponseHeader for a response served at `revision`. */
 export function header(identity: ServerIdentity, revision: number): ResponseHeader {
-  return {
-    cluster_id: identity.clusterId,
-    member_id: identity.memberId,
-    revision: String(revision),
-    raft_term: identity.raftTerm,
-  };
+  const wire = wireIdentity(identity);
+  return { cluster_id: wire.clusterId, member_id: wire.memberId, revision, raft_term: wire.raftTerm };
 }
 
 /** A Store KeyValue as mvccpb.KeyValue. */
@@ -66,9 +89,9 @@ export function encodeKeyValue(kv: KeyValue): WireKeyValue {
   return {
     key: kv.key,
     value: kv.value,
-    create_revision: String(kv.createRevision),
-    mod_revision: String(kv.modRevision),
-    version: String(kv.version),
+    create_revision: kv.createRevision,
+    mod_revision: kv.modRevision,
+    version: kv.version,
     lease: kv.lease,
   };
 }
@@ -149,7 +172,7 @@ export function encodeRange(identity: ServerIdentity, result: RangeResult): Rang
     header: header(identity, result.revision),
     kvs: result.kvs.map(encodeKeyValue),
     more: result.more,
-    count: String(result.count),
+    count: result.count,
   };
 }
 
@@ -176,7 +199,7 @@ export function decodeDelete(req: DeleteRangeRequest__Output): { key: Buffer; ra
 export function encodeDelete(identity: ServerIdentity, result: DeleteResult): DeleteRangeResponse {
   return {
     header: header(identity, result.revision),
-    deleted: String(result.deleted),
+    deleted: result.deleted,
     prev_kvs: result.prevKvs.map(encodeKeyValue),
   };
 }

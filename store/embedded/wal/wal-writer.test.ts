@@ -23,7 +23,7 @@ async function writer(dir: string, overrides: Partial<WalWriterOptions> = {}) {
 const frame = (text: string) => encodeFrame(1, Buffer.from(text));
 
 describe('WalWriter', () => {
-  it('batches appends made while a sync is in flight into one writev + fdatasync', async () => {
+  it('batches appends made while a write is in flight into one durable writev', async () => {
     const dir = await tempDir();
     const { wal, durable } = await writer(dir);
     const first = wal.append(frame('a'), 1);
@@ -51,14 +51,13 @@ describe('WalWriter', () => {
     await wal.close();
   });
 
-  it('after a failed fdatasync, rejects that batch and every later append and flush', async () => {
+  it('after a failed durable write, rejects that batch and every later append and flush', async () => {
     const dir = await tempDir();
-    let syncs = 0;
+    let writes = 0;
     const failing: WalFileOpener = async (path) => {
       const handle = await open(path, 'a');
       return {
-        writev: (buffers) => handle.writev(buffers),
-        datasync: () => (++syncs === 2 ? Promise.reject(new Error('EIO: simulated')) : handle.datasync()),
+        writev: (buffers) => (++writes === 2 ? Promise.reject(new Error('EIO: simulated')) : handle.writev(buffers)),
         close: () => handle.close(),
       };
     };

@@ -1,28 +1,45 @@
 /**
- * Appends framed records to the WAL with group commit: while one `writev` + `fdatasync` is in flight,
- * new records queue; the next batch is written with one `writev` and made durable with one
- * `fdatasync`. An append's promise resolves only after the fdatasync that covers it.
+ * Appends framed records to the WAL with group commit: while one batch is being written, new records
+ * queue; the next batch goes to disk with one durable `writev`. An append's promise resolves only
+ * after the write that covers it is durable.
+ *
+ * Segments are opened with O_DSYNC, so each `writev` returns only once its data (and the file size
+ * needed to read it back) is on stable storage: the same guarantee as `writev` + `fdatasync`, in one
+ * syscall and one thread-pool round trip instead of two (each hop costs tens of µs of wake-ups,
+ * which is most of a single writer's latency after the disk itself).
  *
  * Segments rotate once they reach `segmentBytes` (checked between batches, so a segment may exceed it
  * by one batch). After a failed write or sync the writer is broken for good: the in-memory state may
  * be ahead of the disk, so every pending and later append rejects with the original error.
  */
+import { constants } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir } from '../fsync-dir.js';
 import { segmentName, type SegmentFile } from './segment.js';
 
-/** The file operations the writer uses: a `FileHandle` fits. Injectable so tests can fail a sync. */
+/**
+ * The file operations the writer uses: a `FileHandle` opened with O_DSYNC fits. Injectable so tests
+ * can fail a write.
+ */
 export interface WalFile {
+  /** Appends `buffers` with one syscall; resolves once they are durable. */
   writev(buffers: Buffer[]): Promise<{ bytesWritten: number }>;
-  datasync(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Opens a segment for appending, creating it if missing. */
+/** Opens a segment for durable appending, creating it if missing. */
 export type WalFileOpener = (path: string) => Promise<WalFile>;
 
-const openForAppend: WalFileOpener = (path) => open(path, 'a');
+const APPEND_DURABLE = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_DSYNC;
+
+const openForAppend: WalFileOpener = (path) => open(path, APPEND_DURABLE, 0o666);
+
+/**
+ * libuv splits a writev of more iovecs than IOV_MAX (1,024 on Linux) into several syscalls, and
+ * O_DSYNC would then sync each: batches with more records are joined into one buffer first.
+ */
+const MAX_IOVECS = 1024;
 
 /** How to start appending. */
 export interface WalWriterOptions {
@@ -35,11 +52,11 @@ export interface WalWriterOptions {
   segments: SegmentFile[];
   /** Size in bytes of the last existing segment (already truncated to its last good record). */
   tailBytes: number;
-  /** Runs after each fdatasync with the highest mark of the batch, before its appends resolve. */
+  /** Runs after each durable write with the highest mark of the batch, before its appends resolve. */
   onDurable: (mark: number) => void;
   /** Turns an I/O failure into the error every pending and later append rejects with. */
   onFailure: (err: unknown) => Error;
-  /** Default: `fs.promises.open(path, 'a')`. */
+  /** Default: `fs.promises.open(path)` for appending with O_DSYNC. */
   openFile?: WalFileOpener;
 }
 
@@ -161,9 +178,9 @@ export class WalWriter {
       this.pending = undefined;
       this.inFlight = batch;
       try {
-        const { bytesWritten } = await this.handle.writev(batch.buffers);
+        const buffers = batch.buffers.length > MAX_IOVECS ? [Buffer.concat(batch.buffers, batch.bytes)] : batch.buffers;
+        const { bytesWritten } = await this.handle.writev(buffers);
         if (bytesWritten !== batch.bytes) throw new Error(`wal: short write (${bytesWritten} of ${batch.bytes} bytes)`);
-        await this.handle.datasync();
       } catch (err) {
         this.fail(batch, err);
         break;
