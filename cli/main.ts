@@ -3,12 +3,27 @@
  * Subcommands appear in --help only once they work (design.md §9 lists the rest).
  */
 import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/errors.js';
+import { StoreError } from '../store/errors.js';
+import { storeCommand } from './commands/store.js';
 import { validateCommand } from './commands/validate.js';
+import { DEFAULT_CONFIG } from './config-file.js';
 import type { CliIo } from './io.js';
 import { EXIT, processIo } from './io.js';
 import { vortexVersion } from './version.js';
 
-const DEFAULT_CONFIG = 'vortex.yaml';
+/** Resolves with the name of the first SIGINT or SIGTERM: long-running commands stop gracefully on it. */
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
@@ -29,12 +44,30 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       exitCode = await validateCommand(options, io);
     });
 
+  program
+    .command('store')
+    .description('serve the embedded store over the etcd v3 gRPC API (etcdctl and `store.backend: etcd` clients connect to it)')
+    .option('-c, --config <file>', `config file (default: ./${DEFAULT_CONFIG} if present)`)
+    .option('--listen <host:port>', 'address to serve on (default: store.listen, else 127.0.0.1:2379)')
+    .option('--data <dir>', 'data directory (default: store.data_dir, else ./data)')
+    .action(async (options: { config?: string; listen?: string; data?: string }) => {
+      exitCode = await storeCommand(options, io, stopSignal());
+    });
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end through here too, with exit code 0.
       return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (error instanceof ConfigError) {
+      io.err(error.message);
+      return EXIT.badInput;
+    }
+    if (error instanceof StoreError) {
+      io.err(`vortex: ${error.message}`);
+      return EXIT.failed;
     }
     throw error;
   }

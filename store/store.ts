@@ -137,7 +137,7 @@ export interface WatchEvent {
 
 /**
  * All events of one write txn that fall in the watched range, in the order the txn made the changes
- * (etcd's sub-revision order: op by op, and key order within one range delete), not sorted by key.
+ * (etcd's sub-revision order: ops in request order, a range delete's keys in key order).
  */
 export interface WatchBatch {
   revision: number;

@@ -54,6 +54,23 @@ export function watchCases(ctx: ContractContext): void {
     }
   });
 
+  it('a watch from a future revision waits for it, skipping the revisions before', async () => {
+    const store = ctx.store();
+    const start = (await currentRevision(store)) + 3;
+    const reader = new WatchReader(store.watch({ ...prefixRange(ctx.prefix()), startRevision: start }));
+    try {
+      await store.put(ctx.key('a'), '1');
+      await store.put(ctx.key('a'), '2');
+      const third = await store.put(ctx.key('a'), '3');
+      expect(third.revision).toBe(start);
+      const batch = await reader.next();
+      expect(batch.revision).toBe(start);
+      expect(summary(batch)).toEqual(['put a=3']);
+    } finally {
+      reader.cancel();
+    }
+  });
+
   it('a watch without a start revision delivers changes made after it started, in order', async () => {
     const store = ctx.store();
     const reader = new WatchReader(store.watch(prefixRange(ctx.prefix())));

@@ -46,7 +46,9 @@ export class ByteWriter {
     return this;
   }
 
-  bytes(value: Uint8Array): this {
+  /** A byte string; a JS string is written as its UTF-8 bytes (the Store's reading of `Bytes`). */
+  bytes(value: Uint8Array | string): this {
+    if (typeof value === 'string') return this.string(value);
     this.varuint(value.length);
     this.ensure(value.length);
     this.buf.set(value, this.pos);
@@ -56,7 +58,11 @@ export class ByteWriter {
 
   /** A UTF-8 string (lease IDs). */
   string(value: string): this {
-    return this.bytes(Buffer.from(value, 'utf8'));
+    const length = Buffer.byteLength(value, 'utf8');
+    this.varuint(length);
+    this.ensure(length);
+    this.pos += this.buf.write(value, this.pos, length, 'utf8');
+    return this;
   }
 
   /** The bytes written; the view shares memory with the writer until the next write. */

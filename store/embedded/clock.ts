@@ -13,11 +13,17 @@ export interface Clock {
   setTimer(callback: () => void, ms: number): () => void;
 }
 
-/** Date.now and setTimeout (unref'd: a pending lease expiry does not keep the process alive). */
+/** setTimeout's largest delay (~24.8 days); longer ones would fire after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Date.now and setTimeout (unref'd: a pending lease expiry does not keep the process alive). Delays
+ * beyond setTimeout's range fire early at the limit; the lessor then finds nothing due and re-arms.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(callback, ms) {
-    const timer = setTimeout(callback, Math.max(0, ms));
+    const timer = setTimeout(callback, Math.min(MAX_TIMER_MS, Math.max(0, ms)));
     timer.unref();
     return () => clearTimeout(timer);
   },

@@ -6,7 +6,7 @@ import { FakeClock } from '../../test/helpers/fake-clock.js';
 import { openTestStore, recordingLogger } from '../../test/helpers/embedded-store.js';
 import { tempDir } from '../../test/helpers/temp-dir.js';
 import { CorruptDataError, DataDirLockedError } from '../errors.js';
-import { prefixRange } from '../store.js';
+import { prefixRange, type WatchBatch } from '../store.js';
 import { EmbeddedStore } from './embedded-store.js';
 import { decodeFrames } from './wal/record.js';
 
@@ -48,7 +48,8 @@ describe('EmbeddedStore durability', () => {
     const { store, dir } = await openTestStore(options);
     await writeSome(store, 60);
     await store.compact(10);
-    await writeSome(store, 20);
+    await store.txn({ success: [{ op: 'put', key: 'z/2', value: '1' }, { op: 'put', key: 'z/1', value: '1' }] }); // 62
+    await writeSome(store, 80); // enough WAL for a later snapshot to cover revision 62
     await store.close();
     expect(store.stats().snapshots).toBeGreaterThanOrEqual(2);
     expect(await snapshots(dir)).toHaveLength(1);
@@ -57,13 +58,33 @@ describe('EmbeddedStore durability', () => {
     expect(walFiles[0]).not.toBe('0000000000000001.wal');
 
     const { store: reopened } = await openTestStore({ ...options, dataDir: dir });
-    expect(reopened.stats()).toMatchObject({ revision: 81, compactRevision: 10 });
+    expect(reopened.stats()).toMatchObject({ revision: 142, compactRevision: 10 });
     expect((await reopened.get('k/0', { revision: 12 }))?.modRevision).toBe(9);
     await expect(reopened.get('k/0', { revision: 9 })).rejects.toMatchObject({ code: 'VX_STORE_COMPACTED' });
     // k/1 is written at revisions 3, 10, 17, ...: replay from 11 finds 17, its prevKv the one kept at 10.
     const it = reopened.watch({ key: 'k/1', startRevision: 11, prevKv: true })[Symbol.asyncIterator]();
     const first = await it.next();
     expect(first.value).toMatchObject({ revision: 17, events: [{ type: 'put', kv: { version: 3 }, prevKv: { modRevision: 10 } }] });
+    // A txn's events keep the txn's order, not key order (sub-revisions survive snapshot and replay).
+    const z = await reopened.watch({ ...prefixRange('z/'), startRevision: 62 })[Symbol.asyncIterator]().next();
+    expect((z.value as WatchBatch).events.map((e) => e.kv.key.toString())).toEqual(['z/2', 'z/1']);
+  });
+
+  it('logs a range delete or a lease revoke as one small record, replayed to the same result', async () => {
+    const { store, dir } = await openTestStore();
+    const { id } = await store.grant(60);
+    await Promise.all(Array.from({ length: 500 }, (_, i) => store.put(`p/${i}`, 'x'.repeat(100), { lease: i % 2 ? id : '0' })));
+    const before = store.stats().wal.bytes;
+    await store.revoke(id);
+    await store.delete(prefixRange('p/'));
+    expect(store.stats().wal.bytes - before).toBeLessThan(100);
+    const at = store.stats().revision;
+    await store.close();
+    const { store: reopened } = await openTestStore({ dataDir: dir });
+    expect(reopened.stats().revision).toBe(at);
+    expect((await reopened.range({ ...prefixRange('p/'), revision: at - 2 })).count).toBe(500);
+    expect((await reopened.range({ ...prefixRange('p/'), revision: at - 1 })).count).toBe(250);
+    expect((await reopened.range(prefixRange('p/'))).count).toBe(0);
   });
 
   it('opens a WAL whose last record is torn, with a warning, and truncates it', async () => {
@@ -101,6 +122,18 @@ describe('EmbeddedStore durability', () => {
     await expect(opening).rejects.toBeInstanceOf(CorruptDataError);
     await expect(opening).rejects.toThrow(`store: WAL file ${path} is damaged at byte offset ${second} (CRC mismatch) and more data follows; refusing to start`);
     await expect(readdir(dir)).resolves.not.toContain('LOCK');
+  });
+
+  it('refuses to open with a damaged snapshot', async () => {
+    const { store, dir } = await openTestStore({ snapshotEveryRecords: 3 });
+    await writeSome(store, 5);
+    await store.close();
+    const [snapshot] = await snapshots(dir);
+    const path = join(dir, snapshot!);
+    const buf = await readFile(path);
+    buf[buf.length >> 1]! ^= 0x01;
+    await writeFile(path, buf);
+    await expect(EmbeddedStore.open({ dataDir: dir })).rejects.toThrow(new RegExp(`^store: snapshot ${path} is damaged at byte offset \\d+`));
   });
 
   it('refuses a second opener of the same data directory and takes over a stale lock', async () => {

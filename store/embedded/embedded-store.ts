@@ -12,13 +12,7 @@
  * Returned KeyValues are frozen and shared; their Buffers are the store's own: treat them as read-only.
  */
 import { mkdir } from 'node:fs/promises';
-import {
-  CompactedError,
-  FutureRevisionError,
-  LeaseNotFoundError,
-  StoreClosedError,
-  StoreUnavailableError,
-} from '../errors.js';
+import { CompactedError, FutureRevisionError, LeaseNotFoundError, StoreClosedError, StoreUnavailableError } from '../errors.js';
 import type {
   Bytes,
   DeleteOptions,
@@ -33,8 +27,6 @@ import type {
   RangeRequest,
   RangeResult,
   Store,
-  TxnOp,
-  TxnOpResult,
   TxnRequest,
   TxnResult,
   WatchBatch,
@@ -43,25 +35,29 @@ import type {
 } from '../store.js';
 import { Lessor } from './lease/lessor.js';
 import { lockDataDir, type DataDirLock } from './lock.js';
-import { encodeLogEntry, encodeTxnRecord, type LogEntry } from './log-entry.js';
-import { evaluateCompare } from './mvcc/compare.js';
-import { KvStore, type WriteTxn } from './mvcc/kv-store.js';
+import { encodeLogEntry, encodeTxnRecord, type LogEntry, type WriteOp } from './log-entry.js';
+import { KvStore } from './mvcc/kv-store.js';
 import { keyBounds, ownBytes } from './mvcc/keys.js';
 import { resolveOptions, type EmbeddedStoreOptions, type ResolvedOptions } from './options.js';
 import { recover } from './recovery.js';
 import { checkLeaseId, checkPut, checkSelector, checkTxn } from './request-check.js';
 import { SnapshotScheduler } from './snapshot-scheduler.js';
+import { applyTxn, checkReadable } from './txn-apply.js';
 import { WalWriter, type WalStats } from './wal/wal-writer.js';
 import { WatchHub } from './watch/watch-hub.js';
 
 /** Figures for metrics and tests. */
 export interface EmbeddedStoreStats {
+  /** Latest applied revision (its WAL record may still be waiting for fdatasync). */
   revision: number;
+  /** Latest durable revision: what reads and watchers see. */
   committedRevision: number;
   compactRevision: number;
+  /** Keys with any retained history, deleted ones included until compaction. */
   keys: number;
   leases: number;
   watchers: number;
+  /** Snapshots written since open. */
   snapshots: number;
   wal: WalStats;
 }
@@ -139,9 +135,9 @@ export class EmbeddedStore implements Store {
     const lease = this.checkLease(options?.lease);
     this.checkBacklog();
     const txn = this.kv.beginWrite();
-    const owned = ownBytes(key);
-    const { prevKv } = txn.put(owned, owned.toString('latin1'), ownBytes(value), lease);
-    await this.persist(txn.end());
+    const op = { op: 'put', key: ownBytes(key), value: ownBytes(value), lease } as const;
+    const { prevKv } = txn.put(op.key, op.key.toString('latin1'), op.value, lease);
+    await this.persist(txn.end(), [op]);
     return options?.prevKv && prevKv ? { revision: txn.revision, prevKv } : { revision: txn.revision };
   }
 
@@ -153,29 +149,17 @@ export class EmbeddedStore implements Store {
     const deleted = txn.deleteRange(keyBounds(selector));
     const batch = txn.end();
     const revision = this.kv.currentRevision;
-    await this.persist(batch);
+    await this.persist(batch, [{ op: 'delete', key: selector.key, rangeEnd: selector.rangeEnd }]);
     return { revision, deleted: deleted.length, prevKvs: options?.prevKv ? deleted : [] };
   }
 
   async txn(request: TxnRequest): Promise<TxnResult> {
     this.checkOpen();
     checkTxn(request, this.options);
-    const current = this.kv.currentRevision;
-    const succeeded = (request.compare ?? []).every((c) => evaluateCompare(c, this.kv.select(keyBounds(c), current)));
-    const ops = (succeeded ? request.success : request.failure) ?? [];
-    // Everything that can fail is checked before the first change: a txn applies whole or not at all.
-    for (const op of ops) {
-      if (op.op === 'put') this.checkLease(op.lease);
-      else if (op.op === 'range' && op.revision && op.revision > 0) this.checkRetained(op.revision, current);
-    }
-    if (ops.some((op) => op.op !== 'range')) this.checkBacklog();
-    const txn = this.kv.beginWrite();
-    const responses = ops.map((op) => this.execute(txn, op));
-    const batch = txn.end();
-    const revision = this.kv.currentRevision;
-    for (const response of responses) if (response.op !== 'range') response.revision = revision;
-    await this.persist(batch);
-    return { succeeded, revision, responses };
+    if ([...(request.success ?? []), ...(request.failure ?? [])].some((op) => op.op !== 'range')) this.checkBacklog();
+    const { result, batch, writes } = applyTxn(this.kv, request, (id) => this.lessor.has(id));
+    await this.persist(batch, writes);
+    return result;
   }
 
   async compact(revision: number): Promise<void> {
@@ -237,8 +221,11 @@ export class EmbeddedStore implements Store {
       this.lessor.stop();
       this.hub.close();
       try {
-        await this.snapshots.idle();
-        await this.wal.close();
+        await this.snapshots.stop();
+        // After a WAL failure (already reported to every writer since) closing just releases the file.
+        await this.wal.close().catch((err: unknown) => {
+          if (!this.failure) throw err;
+        });
       } finally {
         await this.lock.release();
       }
@@ -260,29 +247,14 @@ export class EmbeddedStore implements Store {
     };
   }
 
-  private execute(txn: WriteTxn, op: TxnOp): TxnOpResult {
-    switch (op.op) {
-      case 'range': {
-        const revision = op.revision && op.revision > 0 ? op.revision : txn.readRevision;
-        return { op: 'range', ...this.kv.range(op, revision, txn.readRevision) };
-      }
-      case 'put': {
-        const key = ownBytes(op.key);
-        const { prevKv } = txn.put(key, key.toString('latin1'), ownBytes(op.value), op.lease ?? '0');
-        return op.prevKv && prevKv ? { op: 'put', revision: 0, prevKv } : { op: 'put', revision: 0 };
-      }
-      case 'delete': {
-        const deleted = txn.deleteRange(keyBounds(op));
-        return { op: 'delete', revision: 0, deleted: deleted.length, prevKvs: op.prevKv ? deleted : [] };
-      }
-    }
-  }
-
-  /** Logs a committed batch (and a revoked lease) to the WAL; with nothing to log, waits for what was observed. */
-  private persist(batch: WatchBatch | undefined, revokeLease?: LeaseId): Promise<void> {
+  /**
+   * Logs a txn that produced `batch` by running `ops` (and revoking a lease) to the WAL; when it
+   * changed nothing, waits instead until what it observed is durable.
+   */
+  private persist(batch: WatchBatch | undefined, ops: readonly WriteOp[], revokeLease?: LeaseId): Promise<void> {
     if (!batch && revokeLease === undefined) return this.wal.flushed();
     if (batch) this.lessor.trackChanges(batch.events);
-    return this.appendFrame(encodeTxnRecord(batch?.revision ?? this.kv.currentRevision, batch?.events ?? [], revokeLease));
+    return this.appendFrame(encodeTxnRecord(this.kv.currentRevision, ops, revokeLease));
   }
 
   private append(entry: Exclude<LogEntry, { type: 'txn' }>): Promise<void> {
@@ -314,7 +286,7 @@ export class EmbeddedStore implements Store {
   private revokeLease(id: LeaseId): Promise<void> {
     const txn = this.kv.beginWrite();
     for (const name of this.lessor.keysOf(id)) txn.deleteRange({ start: name, end: name, single: true });
-    const done = this.persist(txn.end(), id);
+    const done = this.persist(txn.end(), [], id);
     this.lessor.remove(id);
     return done;
   }
@@ -326,15 +298,10 @@ export class EmbeddedStore implements Store {
 
   private async readRevision(requested: number | undefined): Promise<number> {
     if (!requested || requested <= 0) return this.committed;
-    this.checkRetained(requested, this.kv.currentRevision);
+    checkReadable(this.kv, requested, this.kv.currentRevision);
     if (requested > this.committed) await this.wal.flushed();
-    this.checkRetained(requested, this.kv.currentRevision);
+    checkReadable(this.kv, requested, this.kv.currentRevision);
     return requested;
-  }
-
-  private checkRetained(revision: number, current: number): void {
-    if (revision > current) throw new FutureRevisionError(revision, current);
-    if (revision < this.kv.compactRevision) throw new CompactedError(this.kv.compactRevision);
   }
 
   private checkLease(lease: LeaseId | undefined): LeaseId {

@@ -94,6 +94,17 @@ describe('EmbeddedStore watch', () => {
     await expect(take(slow, 1)).rejects.toBeInstanceOf(CompactedError);
   });
 
+  it('keeps its place while the consumer is busy, and honours a future start revision', async () => {
+    const { store } = await openTestStore();
+    const busy = store.watch({ key: 'k' });
+    const future = store.watch({ key: 'k', startRevision: 5 });
+    const futureFirst = take(future, 1);
+    for (let i = 0; i < 6; i++) await Promise.all([store.put('k', String(i)), store.put(`noise/${i}`, 'x')]);
+    // k is written at revisions 2, 4, ..., 12 (each round puts k, then noise).
+    expect(await take(busy, 6)).toEqual([0, 1, 2, 3, 4, 5].map((i) => [2 + 2 * i, [`put k=${i}`]]));
+    expect(await futureFirst).toEqual([[6, ['put k=2']]]);
+  });
+
   it('ends watchers cleanly when the store closes', async () => {
     const { store } = await openTestStore();
     const watcher = store.watch({ key: 'k' });

@@ -1,26 +1,32 @@
 /**
- * The WAL's record types and payloads. A txn record holds the resulting changes (not the request),
- * so replay is deterministic: puts and deletes in the order the txn made them, at the revision it
- * committed at, plus the lease it revoked, if any (revoke and its deletes are one record, so they
- * are durable together). Lease records carry absolute deadlines (ms since the epoch).
+ * The WAL's record types and payloads. A txn record holds the write ops of the branch that ran, in
+ * request order (puts, and deletes as the range asked for), the lease it revoked if any, and the
+ * revision it ended at. Replaying the ops on the state the WAL has rebuilt so far repeats the txn
+ * exactly (a lease revoke deletes the keys the replayed lessor has attached), and the revision is
+ * checked. Recording requests rather than results keeps every record within the request size
+ * limit, however many keys a range delete or a revoke removes. Lease records carry absolute
+ * deadlines (ms since the epoch).
  */
-import type { LeaseId, WatchEvent } from '../store.js';
+import type { Bytes, LeaseId } from '../store.js';
 import { ByteReader, ByteWriter } from './binary.js';
-import type { Change } from './mvcc/kv-store.js';
 import { FRAME_OVERHEAD, sealFrame } from './wal/record.js';
 
 /** Record type bytes; stable on disk. */
 export const RecordType = { txn: 1, leaseGrant: 2, leaseRenew: 3, compact: 4 } as const;
 
+/** A write op of a txn as the caller gave it (a missing or empty rangeEnd deletes one key). */
+export type WriteOp<B = Bytes> = { op: 'put'; key: B; value: B; lease?: LeaseId } | { op: 'delete'; key: B; rangeEnd?: B };
+
 /** A decoded WAL record. */
 export type LogEntry =
-  | { type: 'txn'; revision: number; changes: Change[]; revokeLease?: LeaseId }
+  | { type: 'txn'; revision: number; ops: Array<WriteOp<Buffer>>; revokeLease?: LeaseId }
   | { type: 'leaseGrant'; id: LeaseId; ttlSeconds: number; deadlineMs: number }
   | { type: 'leaseRenew'; id: LeaseId; deadlineMs: number }
   | { type: 'compact'; revision: number };
 
 const PUT = 1;
 const DELETE = 2;
+const EMPTY = Buffer.alloc(0);
 
 /** A lease or compact record, framed for the WAL. */
 export function encodeLogEntry(entry: Exclude<LogEntry, { type: 'txn' }>): Buffer {
@@ -39,22 +45,24 @@ export function encodeLogEntry(entry: Exclude<LogEntry, { type: 'txn' }>): Buffe
   return sealFrame(w.finish(), RecordType[entry.type]);
 }
 
-/**
- * A txn record framed for the WAL, encoded straight from the committed events (the hot path: one
- * buffer, sized up front, no intermediate objects).
- */
-export function encodeTxnRecord(revision: number, events: readonly WatchEvent[], revokeLease?: LeaseId): Buffer {
+/** A txn record framed for the WAL: one buffer, sized up front (this is the write hot path). */
+export function encodeTxnRecord(revision: number, ops: ReadonlyArray<WriteOp>, revokeLease?: LeaseId): Buffer {
   let size = FRAME_OVERHEAD + 24 + (revokeLease?.length ?? 0);
-  for (const { kv } of events) size += kv.key.length + kv.value.length + kv.lease.length + 16;
+  for (const op of ops) size += 24 + byteLength(op.key) + (op.op === 'put' ? byteLength(op.value) + (op.lease?.length ?? 1) : byteLength(op.rangeEnd));
   const w = new ByteWriter(size, FRAME_OVERHEAD);
-  w.varuint(revision).varuint(events.length);
-  for (const { type, kv } of events) {
-    if (type === 'put') w.u8(PUT).bytes(kv.key).bytes(kv.value).string(kv.lease);
-    else w.u8(DELETE).bytes(kv.key);
+  w.varuint(revision).varuint(ops.length);
+  for (const op of ops) {
+    if (op.op === 'put') w.u8(PUT).bytes(op.key).bytes(op.value).string(op.lease ?? '0');
+    else w.u8(DELETE).bytes(op.key).bytes(op.rangeEnd ?? EMPTY);
   }
   if (revokeLease !== undefined) w.u8(1).string(revokeLease);
   else w.u8(0);
   return sealFrame(w.finish(), RecordType.txn);
+}
+
+function byteLength(bytes: Bytes | undefined): number {
+  if (bytes === undefined) return 0;
+  return typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
 }
 
 /** Decodes a record; throws `RangeError` on a malformed payload or unknown type. */
@@ -64,15 +72,15 @@ export function decodeLogEntry(type: number, payload: Buffer): LogEntry {
   switch (type) {
     case RecordType.txn: {
       const revision = r.varuint();
-      const changes: Change[] = [];
+      const ops: Array<WriteOp<Buffer>> = [];
       for (let n = r.varuint(); n > 0; n--) {
         const kind = r.u8();
         const key = r.bytes();
-        if (kind === PUT) changes.push({ key, value: r.bytes(), lease: r.string() });
-        else if (kind === DELETE) changes.push({ key, value: undefined, lease: '0' });
-        else throw new RangeError(`unknown change kind ${kind}`);
+        if (kind === PUT) ops.push({ op: 'put', key, value: r.bytes(), lease: r.string() });
+        else if (kind === DELETE) ops.push({ op: 'delete', key, rangeEnd: r.bytes() });
+        else throw new RangeError(`unknown op kind ${kind}`);
       }
-      entry = r.u8() === 1 ? { type: 'txn', revision, changes, revokeLease: r.string() } : { type: 'txn', revision, changes };
+      entry = r.u8() === 1 ? { type: 'txn', revision, ops, revokeLease: r.string() } : { type: 'txn', revision, ops };
       break;
     }
     case RecordType.leaseGrant:

@@ -59,7 +59,8 @@ export async function recover(dir: string, kv: KvStore, lessor: Lessor, logger: 
 function applyEntry(entry: LogEntry, kv: KvStore, lessor: Lessor): void {
   switch (entry.type) {
     case 'txn': {
-      const batch = entry.changes.length > 0 ? kv.applyChanges(entry.revision, entry.changes) : undefined;
+      const revoked = entry.revokeLease === undefined ? [] : lessor.keysOf(entry.revokeLease);
+      const batch = kv.replayTxn(entry.revision, entry.ops, revoked);
       if (batch) lessor.trackChanges(batch.events);
       if (entry.revokeLease !== undefined) lessor.remove(entry.revokeLease);
       break;

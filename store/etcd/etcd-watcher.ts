@@ -111,6 +111,12 @@ export class EtcdWatcher implements Watcher {
         return;
       }
       if (res.canceled) return this.#fail(res);
+      if (res.events.length === 0) {
+        // A progress notification: everything up to header.revision has been sent, so a reconnect
+        // may start after it (keeps a quiet watch from resuming below a later compaction).
+        this.#nextRevision = Math.max(this.#nextRevision, Number(res.header.revision) + 1);
+        return;
+      }
       this.#deliver(res);
     });
     const broken = (err: unknown): void => {
@@ -127,6 +133,7 @@ export class EtcdWatcher implements Watcher {
         ...(r.rangeEnd !== undefined ? { range_end: toBuffer(r.rangeEnd) } : {}),
         start_revision: this.#nextRevision,
         prev_kv: r.prevKv ?? false,
+        progress_notify: true,
         filters: (r.filters ?? []).map((f) => FILTER_NUMBERS[f]),
       },
     });

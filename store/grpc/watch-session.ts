@@ -143,6 +143,15 @@ export class WatchSession {
           events: batch.events.map(encodeEvent),
         });
       }
+      // The store ended a watch nobody cancelled (it is closing): tell the client instead of going quiet.
+      if (this.#watches.get(id) !== active) return;
+      this.#watches.delete(id);
+      await this.#send({
+        header: header(this.#identity, active.delivered),
+        watch_id: id,
+        canceled: true,
+        cancel_reason: wireMessage('VX_STORE_CLOSED'),
+      });
     } catch (err) {
       if (this.#watches.get(id) !== active) return;
       this.#watches.delete(id);

@@ -5,9 +5,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePorts } from './free-port.js';
 
 /** Where Debian's etcd-server package installs etcd; override with VORTEX_ETCD_BIN. */
 export const ETCD_BIN = process.env.VORTEX_ETCD_BIN ?? '/usr/bin/etcd';
@@ -22,21 +22,10 @@ export interface EtcdProcess {
   /** `127.0.0.1:<port>` for clients. */
   endpoint: string;
   dataDir: string;
+  /** The etcd process, for CPU accounting in benchmarks. */
+  pid: number | undefined;
   /** Kills etcd and removes its data dir; safe to call twice. */
   stop(): Promise<void>;
-}
-
-/** A port that was free on 127.0.0.1 a moment ago. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address for a probe socket');
-  return address.port;
 }
 
 async function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
@@ -50,50 +39,80 @@ async function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean
   });
 }
 
+/**
+ * Runs etcd under a small shell guardian that holds our stdin pipe: when the pipe closes — stop()
+ * ended it, or the test process died, even by SIGKILL or a timed-out hook — the guardian stops etcd
+ * and removes its data dir, so no etcd outlives the test run. It prints etcd's pid first.
+ */
+const GUARDIAN = [
+  'dir="$1"; shift',
+  '"$@" >/dev/null & pid=$!',
+  'echo "$pid"',
+  'read -r _ || true',
+  // Our stderr may be a dead pipe by now; the shell's "Terminated" notice must not SIGPIPE it.
+  'exec 2>/dev/null',
+  'kill "$pid"',
+  'wait "$pid"',
+  'rm -rf "$dir"',
+].join('\n');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Starts a single-member etcd on free ports and waits until it is healthy. */
 export async function startEtcd(): Promise<EtcdProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'vortex-etcd-'));
-  const clientPort = await freePort();
-  const peerPort = await freePort();
+  const [clientPort, peerPort] = (await freePorts(2)) as [number, number];
   const client = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
-  const child = spawn(
-    ETCD_BIN,
-    [
-      '--name', 'vortex-test',
-      '--data-dir', dataDir,
-      '--listen-client-urls', client,
-      '--advertise-client-urls', client,
-      '--listen-peer-urls', peer,
-      '--initial-advertise-peer-urls', peer,
-      '--initial-cluster', `vortex-test=${peer}`,
-      '--initial-cluster-state', 'new',
-      '--logger', 'zap',
-      '--log-level', 'error',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const etcdArgs = [
+    '--name', 'vortex-test',
+    '--data-dir', dataDir,
+    '--listen-client-urls', client,
+    '--advertise-client-urls', client,
+    '--listen-peer-urls', peer,
+    '--initial-advertise-peer-urls', peer,
+    '--initial-cluster', `vortex-test=${peer}`,
+    '--initial-cluster-state', 'new',
+    '--logger', 'zap',
+    '--log-level', 'error',
+  ];
+  const guardian = spawn('/bin/sh', ['-c', GUARDIAN, 'etcd-guardian', dataDir, ETCD_BIN, ...etcdArgs], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
+  guardian.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-4_000);
+  });
+  const etcdPid = await new Promise<number>((resolve, reject) => {
+    guardian.stdout.once('data', (chunk: Buffer) => resolve(Number.parseInt(chunk.toString('utf8'), 10)));
+    guardian.once('error', reject);
+    guardian.once('exit', () => reject(new Error(`etcd guardian exited at once:\n${stderr}`)));
   });
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    child.kill('SIGTERM');
-    if (!(await waitExit(child, STOP_TIMEOUT_MS))) {
-      child.kill('SIGKILL');
-      await waitExit(child, STOP_TIMEOUT_MS);
+    guardian.stdin.end();
+    if (!(await waitExit(guardian, STOP_TIMEOUT_MS))) {
+      if (alive(etcdPid)) process.kill(etcdPid, 'SIGKILL');
+      guardian.kill('SIGKILL');
+      await waitExit(guardian, STOP_TIMEOUT_MS);
     }
     await rm(dataDir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    if (child.exitCode !== null) {
+    if (!alive(etcdPid)) {
       await stop();
-      throw new Error(`etcd exited with ${child.exitCode} before becoming healthy:\n${stderr}`);
+      throw new Error(`etcd exited before becoming healthy:\n${stderr}`);
     }
     try {
       const res = await fetch(`${client}/health`);
@@ -108,5 +127,5 @@ export async function startEtcd(): Promise<EtcdProcess> {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { endpoint: `127.0.0.1:${clientPort}`, dataDir, stop };
+  return { endpoint: `127.0.0.1:${clientPort}`, dataDir, pid: etcdPid, stop };
 }

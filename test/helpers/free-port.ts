@@ -7,15 +7,27 @@ import net from 'node:net';
  * port 0 directly whenever the server is ours.
  */
 export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-  if (address === null || typeof address === 'string') {
-    throw new Error(`freePort: expected a TCP address, got ${JSON.stringify(address)}`);
+  return (await freePorts(1))[0]!;
+}
+
+/** `count` distinct free ports: the probe sockets are held together, so no two are the same. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => net.createServer());
+  try {
+    return await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(0, '127.0.0.1', () => {
+              const address = server.address();
+              if (address === null || typeof address === 'string') reject(new Error(`freePorts: expected a TCP address, got ${JSON.stringify(address)}`));
+              else resolve(address.port);
+            });
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
-  return address.port;
 }

@@ -1,25 +1,26 @@
 /**
  * The etcd3 npm client's own high-level features against the Vortex gRPC server: builders, the shared
  * watch stream, leases with automatic keep-alive, locks, STM and elections (which need sorted ranges,
- * watch filters and start revisions). The server serves an EtcdStore backed by a real etcd here.
+ * watch filters and start revisions). The server serves the EmbeddedStore, as `vortex store` does.
  */
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdStore } from '../../store/etcd/etcd-store.js';
 import { serveStore } from '../../store/grpc/server.js';
 import type { StoreServer } from '../../store/grpc/server.js';
 import type { Store } from '../../store/store.js';
-import { startEtcd } from '../helpers/etcd.js';
-import type { EtcdProcess } from '../helpers/etcd.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmbeddedStore } from '../../store/embedded/embedded-store.js';
 
-let etcd: EtcdProcess | undefined;
+let dataDir = '';
 let backend: Store | undefined;
 let server: StoreServer | undefined;
 let client: Etcd3 | undefined;
 
 beforeAll(async () => {
-  etcd = await startEtcd();
-  backend = new EtcdStore({ endpoints: [etcd.endpoint] });
+  dataDir = await mkdtemp(join(tmpdir(), 'vortex-grpc-test-'));
+  backend = await EmbeddedStore.open({ dataDir });
   server = await serveStore(backend, { port: 0 });
   client = new Etcd3({ hosts: server.address });
 });
@@ -28,7 +29,7 @@ afterAll(async () => {
   client?.close();
   await server?.close();
   await backend?.close();
-  await etcd?.stop();
+  await rm(dataDir, { recursive: true, force: true });
 });
 
 /** Resolves with the first value `register` reports, or rejects after `ms`. */

@@ -1,37 +1,39 @@
 /**
- * Debian's etcdctl (3.4, grpc-go) against the Vortex gRPC server: the commands operators use, with
- * their real output formats. The server serves an EtcdStore backed by a real etcd here; the backend
- * is one line (BACKEND) so the embedded store can take its place.
+ * Debian's etcdctl (3.4, grpc-go) against `vortex store` (the embedded store served over gRPC, in its
+ * own process, as operators run it): the commands operators use, with their real output formats. A
+ * real etcd runs beside it so read output can be compared byte for byte.
  */
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdStore } from '../../store/etcd/etcd-store.js';
-import { serveStore } from '../../store/grpc/server.js';
-import type { StoreServer } from '../../store/grpc/server.js';
-import type { Store } from '../../store/store.js';
 import { startEtcd } from '../helpers/etcd.js';
 import type { EtcdProcess } from '../helpers/etcd.js';
+import { freePort } from '../helpers/free-port.js';
+import { startVortex } from '../helpers/vortex-process.js';
+import type { VortexProcess } from '../helpers/vortex-process.js';
 
 const ETCDCTL_BIN = process.env.VORTEX_ETCDCTL_BIN ?? '/usr/bin/etcdctl';
 /** Per-command limit; etcdctl's own --command-timeout is 5 s. */
 const COMMAND_TIMEOUT_MS = 15_000;
 
 let etcd: EtcdProcess | undefined;
-let backend: Store | undefined;
-let server: StoreServer | undefined;
-
-/** The Store the server under test serves. */
-const BACKEND = (): Store => new EtcdStore({ endpoints: [etcd!.endpoint] });
+let dataDir = '';
+let vortexStore: VortexProcess | undefined;
+/** What the server under test is dialled as. */
+const server = { address: '' };
 
 beforeAll(async () => {
   etcd = await startEtcd();
-  backend = BACKEND();
-  server = await serveStore(backend, { port: 0 });
+  dataDir = await mkdtemp(join(tmpdir(), 'vortex-etcdctl-'));
+  server.address = `127.0.0.1:${await freePort()}`;
+  vortexStore = await startVortex(['store', '--listen', server.address, '--data', dataDir], /^vortex store: serving /);
 });
 
 afterAll(async () => {
-  await server?.close();
-  await backend?.close();
+  await vortexStore?.stop();
+  await rm(dataDir, { recursive: true, force: true });
   await etcd?.stop();
 });
 
@@ -41,10 +43,10 @@ interface Result {
   stderr: string;
 }
 
-/** Runs etcdctl against the server; `stdin` feeds e.g. a txn. Never throws on a non-zero exit. */
-function etcdctl(args: string[], stdin = ''): Promise<Result> {
+/** Runs etcdctl against the server (or `endpoint`); `stdin` feeds e.g. a txn. Never throws on a non-zero exit. */
+function etcdctl(args: string[], stdin = '', endpoint = server.address): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ETCDCTL_BIN, [`--endpoints=${server!.address}`, ...args], {
+    const child = spawn(ETCDCTL_BIN, [`--endpoints=${endpoint}`, ...args], {
       env: { ...process.env, ETCDCTL_API: '3' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -69,7 +71,7 @@ async function ok(args: string[], stdin = ''): Promise<string> {
   return result.stdout;
 }
 
-describe('etcdctl against the Vortex gRPC server', () => {
+describe('etcdctl against vortex store', () => {
   it('put, get --prefix (simple and json) and del', async () => {
     expect(await ok(['put', 'ictl/a', 'one'])).toBe('OK\n');
     expect(await ok(['put', 'ictl/b', 'two'])).toBe('OK\n');
@@ -90,6 +92,40 @@ describe('etcdctl against the Vortex gRPC server', () => {
     expect(await ok(['get', '--prefix', 'ictl/'])).toBe('');
   });
 
+  it('read options print exactly what a real etcd prints for the same writes', async () => {
+    // The same writes go to our server and straight to etcd, each under its own prefix (the backend
+    // may be that same etcd); outputs must match once the prefix is swapped back.
+    const sides = [
+      { endpoint: server.address, prefix: 'iopt-ours/' },
+      { endpoint: etcd!.endpoint, prefix: 'iopt-etcd/' },
+    ];
+    const outputs: string[][] = [];
+    for (const { endpoint, prefix } of sides) {
+      const run = async (args: string[]): Promise<string> => {
+        const result = await etcdctl(args.map((a) => a.replaceAll('iopt/', prefix)), '', endpoint);
+        return `${result.code} ${result.stdout.replaceAll(prefix, 'iopt/')}`;
+      };
+      await run(['put', 'iopt/b', '2']);
+      const first = JSON.parse((await run(['put', 'iopt/a', '1', '-w', 'json'])).slice(2)) as { header: { revision: number } };
+      await run(['put', 'iopt/c', '3']);
+      await run(['put', 'iopt/a', '1b']);
+      outputs.push([
+        await run(['get', '--prefix', 'iopt/', '--sort-by=CREATE', '--order=DESCEND', '--limit=2']),
+        await run(['get', '--prefix', 'iopt/', '--sort-by=VALUE', '--order=DESCEND']),
+        await run(['get', '--prefix', 'iopt/', '--sort-by=MODIFY']),
+        await run(['get', '--prefix', 'iopt/', '--sort-by=VERSION', '--order=DESCEND', '--keys-only']),
+        await run(['get', 'iopt/a', `--rev=${first.header.revision}`]),
+        await run(['get', '--from-key', 'iopt/b', '--limit=2']),
+        await run(['get', 'iopt/missing']),
+        await run(['del', '--prev-kv', 'iopt/c']),
+        await run(['put', '--prev-kv', 'iopt/a', 'new']),
+        await run(['get', '--prefix', 'iopt/']),
+      ]);
+    }
+    expect(outputs[0]).toEqual(outputs[1]);
+    expect(outputs[0]![7]).toBe('0 1\niopt/c\n3\n');
+  });
+
   it('txn from stdin takes the success or the failure branch', async () => {
     await ok(['put', 'itxn/k', 'v1']);
     const txn = (expected: string): string =>
@@ -104,7 +140,7 @@ describe('etcdctl against the Vortex gRPC server', () => {
     const start = await ok(['put', 'iwatch/a', '1']);
     expect(start).toBe('OK\n');
     const rev = (JSON.parse(await ok(['get', 'iwatch/a', '-w', 'json'])) as { header: { revision: number } }).header.revision;
-    const child = spawn(ETCDCTL_BIN, [`--endpoints=${server!.address}`, 'watch', '--prefix', 'iwatch/', `--rev=${rev}`, '--prev-kv'], {
+    const child = spawn(ETCDCTL_BIN, [`--endpoints=${server.address}`, 'watch', '--prefix', 'iwatch/', `--rev=${rev}`, '--prev-kv'], {
       env: { ...process.env, ETCDCTL_API: '3' },
     });
     let output = '';
@@ -154,7 +190,7 @@ describe('etcdctl against the Vortex gRPC server', () => {
       Status: { version: string; leader: number; header: { member_id: number; revision: number } };
     }[];
     expect(status).toHaveLength(1);
-    expect(status[0]!.Endpoint).toBe(server!.address);
+    expect(status[0]!.Endpoint).toBe(server.address);
     expect(status[0]!.Status.version).toBe('3.4.0-vortex');
     expect(status[0]!.Status.leader).toBe(status[0]!.Status.header.member_id);
     expect(status[0]!.Status.header.revision).toBeGreaterThan(0);
@@ -162,9 +198,9 @@ describe('etcdctl against the Vortex gRPC server', () => {
     const health = await etcdctl(['endpoint', 'health']);
     expect(health.code).toBe(0);
     // etcdctl 3.4 prints the health line on stderr.
-    expect(health.stderr).toMatch(new RegExp(`^${server!.address} is healthy: successfully committed proposal`));
+    expect(health.stderr).toMatch(new RegExp(`^${server.address} is healthy: successfully committed proposal`));
     const members = await ok(['member', 'list']);
-    expect(members).toMatch(new RegExp(`^[0-9a-f]+, started, vortex, , http://${server!.address}, false\n$`));
+    expect(members).toMatch(new RegExp(`^[0-9a-f]+, started, vortex, , http://${server.address}, false\n$`));
   });
 
   it('errors come back with etcd\'s messages', async () => {

@@ -10,22 +10,24 @@ import { etcdProto } from '../../store/grpc/proto.js';
 import { serveStore } from '../../store/grpc/server.js';
 import type { StoreServer } from '../../store/grpc/server.js';
 import type { Store } from '../../store/store.js';
-import { startEtcd } from '../helpers/etcd.js';
-import type { EtcdProcess } from '../helpers/etcd.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmbeddedStore } from '../../store/embedded/embedded-store.js';
 import type { WatchRequest } from '../../proto/gen/etcdserverpb/WatchRequest.js';
 import type { WatchResponse__Output } from '../../proto/gen/etcdserverpb/WatchResponse.js';
 
 /** How long one raw call may take, in ms. */
 const CALL_TIMEOUT_MS = 10_000;
 
-let etcd: EtcdProcess | undefined;
+let dataDir = '';
 let backend: Store | undefined;
 let server: StoreServer | undefined;
 let raw: grpc.Client | undefined;
 
 beforeAll(async () => {
-  etcd = await startEtcd();
-  backend = new EtcdStore({ endpoints: [etcd.endpoint] });
+  dataDir = await mkdtemp(join(tmpdir(), 'vortex-grpc-test-'));
+  backend = await EmbeddedStore.open({ dataDir });
   server = await serveStore(backend, { port: 0 });
   raw = new grpc.Client(server.address, grpc.credentials.createInsecure(), {
     'grpc.max_send_message_length': -1,
@@ -36,7 +38,7 @@ afterAll(async () => {
   raw?.close();
   await server?.close();
   await backend?.close();
-  await etcd?.stop();
+  await rm(dataDir, { recursive: true, force: true });
 });
 
 /** A protobuf varint. */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WatchReader } from '../../store/conformance/contract-context.js';
 import { EtcdStore } from '../../store/etcd/etcd-store.js';
 import { serveStore } from '../../store/grpc/server.js';
-import { StoreClosedError } from '../../store/errors.js';
+import { StoreClosedError, StoreUnavailableError } from '../../store/errors.js';
 import { prefixRange } from '../../store/store.js';
 import type { Store } from '../../store/store.js';
 import { startEtcd } from '../helpers/etcd.js';
@@ -66,6 +66,22 @@ describe('server lifecycle', () => {
       }
     } finally {
       await client.close();
+    }
+  });
+
+  it('a watch the store ends on its own (store closing) reaches the client as StoreUnavailableError', async () => {
+    const own = new EtcdStore({ endpoints: [etcd!.endpoint] });
+    const server = await serveStore(own, { port: 0 });
+    const client = new EtcdStore({ endpoints: [server.address] });
+    try {
+      const put = await client.put('life/b', '1');
+      const reader = new WatchReader(client.watch({ key: 'life/b', startRevision: put.revision }));
+      await reader.next();
+      await own.close();
+      expect(await reader.end()).toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      await client.close();
+      await server.close();
     }
   });
 

@@ -15,10 +15,6 @@ export interface Expiry {
 export class ExpiryQueue {
   private readonly heap: Expiry[] = [];
 
-  get size(): number {
-    return this.heap.length;
-  }
-
   push(item: Expiry): void {
     const heap = this.heap;
     heap.push(item);

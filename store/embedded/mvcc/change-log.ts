@@ -1,45 +1,51 @@
 /**
- * The store's recent history by revision: one batch of events per write txn, for watch replay and
- * to find the keys compaction must visit. Revisions in the log are contiguous (every write txn
- * changes something), so a lookup is an array index. Batches share their frozen KeyValues with the
- * key index; memory is bounded by compaction, which drops batches below the compact revision.
+ * The store's recent history by revision: the events of each write txn, for watch replay and to
+ * find the keys compaction must visit. Revisions in the log are contiguous (every write txn changes
+ * something), so a lookup is an array index and only the events arrays are kept (no per-revision
+ * wrapper object: this is on the write hot path). Events share their frozen KeyValues with the key
+ * index; memory is bounded by compaction, which drops revisions below the compact revision.
  */
-import type { WatchBatch } from '../../store.js';
+import type { WatchEvent } from '../../store.js';
 
-/** Batches for a contiguous run of revisions. */
+/** Events for a contiguous run of revisions. */
 export class ChangeLog {
-  private batches: WatchBatch[] = [];
+  private revisions: WatchEvent[][] = [];
   private head = 0;
+  /** Revision of `revisions[head]`. */
+  private first = 0;
 
   /** The oldest revision held, or undefined when empty. */
   get firstRevision(): number | undefined {
-    return this.batches[this.head]?.revision;
+    return this.head < this.revisions.length ? this.first : undefined;
   }
 
-  /** Appends the batch of the next revision. */
-  push(batch: WatchBatch): void {
-    const last = this.batches.at(-1);
-    if (this.batches.length > this.head && last && batch.revision !== last.revision + 1) {
-      throw new Error(`change log: revision ${batch.revision} does not follow ${last.revision}`);
+  /** Appends the events of `revision`, which must follow the last one held. */
+  push(revision: number, events: WatchEvent[]): void {
+    if (this.head === this.revisions.length) {
+      this.revisions = [];
+      this.head = 0;
+      this.first = revision;
+    } else if (revision !== this.first + this.revisions.length - this.head) {
+      throw new Error(`change log: revision ${revision} does not follow ${this.first + this.revisions.length - this.head - 1}`);
     }
-    this.batches.push(batch);
+    this.revisions.push(events);
   }
 
-  /** The batch of `revision`, if held. */
-  get(revision: number): WatchBatch | undefined {
-    const first = this.firstRevision;
-    if (first === undefined || revision < first) return undefined;
-    return this.batches[this.head + revision - first];
+  /** The events of `revision`, if held. */
+  get(revision: number): WatchEvent[] | undefined {
+    if (revision < this.first) return undefined;
+    return this.revisions[this.head + revision - this.first];
   }
 
-  /** Forgets batches below `revision`. */
+  /** Forgets revisions below `revision`. */
   dropBefore(revision: number): void {
-    const first = this.firstRevision;
-    if (first === undefined || revision <= first) return;
-    this.head = Math.min(this.batches.length, this.head + revision - first);
+    if (this.head === this.revisions.length || revision <= this.first) return;
+    const drop = Math.min(this.revisions.length - this.head, revision - this.first);
+    this.head += drop;
+    this.first += drop;
     // Reclaim the array's dead prefix once it is the larger part.
-    if (this.head > 1024 && this.head * 2 > this.batches.length) {
-      this.batches = this.batches.slice(this.head);
+    if (this.head > 1024 && this.head * 2 > this.revisions.length) {
+      this.revisions = this.revisions.slice(this.head);
       this.head = 0;
     }
   }

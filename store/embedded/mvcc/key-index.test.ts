@@ -33,7 +33,7 @@ describe('KeyIndex', () => {
   ])('compacting at %i keeps revisions %j', (revision, kept) => {
     const key = history();
     expect(key.compact(revision)).toBe(false);
-    expect(key.entries.map((e) => e.main)).toEqual(kept);
+    expect(key.changes.map((kv) => kv.modRevision)).toEqual(kept);
   });
 
   it('reports empty after compacting past a final tombstone', () => {

@@ -1,8 +1,8 @@
 /**
  * One key's history (etcd's keyIndex, values included since everything lives in memory).
  *
- * Entries are ordered by revision. A live entry holds the KeyValue written at that revision; a
- * tombstone (`kv` undefined) ends a generation. Worked example: put@2, put@5, delete@7, put@9 gives
+ * Changes are ordered by revision. A put holds the KeyValue written at that revision; a delete
+ * (tombstone) ends a generation. Worked example: put@2, put@5, delete@7, put@9 gives
  * entries [2, 5, 7†, 9]; reading at revision 6 finds 5, at 8 finds the tombstone 7 (absent), at 9 a
  * new generation (createRevision 9, version 1). Compacting at 8 keeps only what a read at >= 8 can
  * reach: the tombstone 7 is the latest entry <= 8, so 2, 5 and 7 go and [9] remains; compacting at 6
@@ -11,16 +11,21 @@
 import type { KeyValue, LeaseId } from '../../store.js';
 import type { Revision } from './revision.js';
 
-/** One change of this key; `kv` undefined marks a delete. */
-export interface KeyEntry extends Revision {
-  kv: KeyValue | undefined;
-}
-
 const EMPTY = Buffer.alloc(0);
+/** Shared by new KeyIndexes until their first change; never mutated (append replaces it). */
+const EMPTY_HISTORY: KeyValue[] = [];
 
-/** The history of one key. KeyValue objects are frozen: they are shared with readers and watchers. */
+/**
+ * The history of one key. Changes are kept as the KeyValues themselves (a delete as the frozen
+ * tombstone KeyValue, version 0, which is also its watch event's kv), with sub-revisions in a
+ * parallel array created only once a non-zero one appears: one object per change, on the hot path.
+ * KeyValues are frozen: they are shared with readers and watchers.
+ */
 export class KeyIndex {
-  readonly entries: KeyEntry[] = [];
+  // Starts as a one-element array literal (capacity 1): most keys never change again, and an
+  // empty `[]` grows to a 17-slot backing store on its first push.
+  private kvs: KeyValue[] = EMPTY_HISTORY;
+  private subs: number[] | undefined;
 
   constructor(
     readonly key: Buffer,
@@ -28,17 +33,33 @@ export class KeyIndex {
     readonly name: string,
   ) {}
 
+  /** Every retained change, oldest first (a delete is a tombstone: version 0). Read-only view. */
+  get changes(): readonly KeyValue[] {
+    return this.kvs;
+  }
+
+  /** Sub-revisions parallel to {@link changes}, or undefined when all are 0. Read-only view. */
+  get subRevisions(): readonly number[] | undefined {
+    return this.subs;
+  }
+
+  /** The revision of the newest change. */
+  get lastRevision(): number {
+    return this.kvs.at(-1)?.modRevision ?? 0;
+  }
+
   /** The current value, or undefined when the key is deleted. */
   latest(): KeyValue | undefined {
-    return this.entries.at(-1)?.kv;
+    const kv = this.kvs.at(-1);
+    return kv && kv.version > 0 ? kv : undefined;
   }
 
   /** The value as of `revision`, or undefined when the key did not exist then. */
   at(revision: number): KeyValue | undefined {
     // Reads are nearly always at or near the head, so scan backwards.
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      const entry = this.entries[i]!;
-      if (entry.main <= revision) return entry.kv;
+    for (let i = this.kvs.length - 1; i >= 0; i--) {
+      const kv = this.kvs[i]!;
+      if (kv.modRevision <= revision) return kv.version > 0 ? kv : undefined;
     }
     return undefined;
   }
@@ -54,28 +75,44 @@ export class KeyIndex {
       version: prev ? prev.version + 1 : 1,
       lease,
     });
-    this.entries.push({ main: rev.main, sub: rev.sub, kv });
+    this.append(kv, rev.sub);
     return kv;
   }
 
   /** Records a delete at `rev`; returns the tombstone KeyValue etcd reports in the watch event. */
   tombstone(rev: Revision): KeyValue {
-    this.entries.push({ main: rev.main, sub: rev.sub, kv: undefined });
-    return Object.freeze({ key: this.key, value: EMPTY, createRevision: 0, modRevision: rev.main, version: 0, lease: '0' });
+    const kv = tombstoneKv(this.key, rev.main);
+    this.append(kv, rev.sub);
+    return kv;
   }
 
-  /** Adds an entry as it was recorded (snapshot load). */
-  restore(entry: KeyEntry): void {
-    this.entries.push(entry);
+  /** Adds a change as a snapshot recorded it (a tombstone for a delete). */
+  restore(kv: KeyValue, sub: number): void {
+    this.append(kv, sub);
   }
 
   /** Drops history a read at >= `revision` cannot reach; returns true when nothing is left. */
   compact(revision: number): boolean {
-    let i = this.entries.length - 1;
-    while (i >= 0 && this.entries[i]!.main > revision) i--;
+    let i = this.kvs.length - 1;
+    while (i >= 0 && this.kvs[i]!.modRevision > revision) i--;
     if (i < 0) return false;
-    const keepFrom = this.entries[i]!.kv ? i : i + 1;
-    if (keepFrom > 0) this.entries.splice(0, keepFrom);
-    return this.entries.length === 0;
+    const keepFrom = this.kvs[i]!.version > 0 ? i : i + 1;
+    if (keepFrom > 0) {
+      this.kvs.splice(0, keepFrom);
+      this.subs?.splice(0, keepFrom);
+    }
+    return this.kvs.length === 0;
   }
+
+  private append(kv: KeyValue, sub: number): void {
+    if (this.subs) this.subs.push(sub);
+    else if (sub !== 0) this.subs = [...new Array<number>(this.kvs.length).fill(0), sub];
+    if (this.kvs.length === 0) this.kvs = [kv];
+    else this.kvs.push(kv);
+  }
+}
+
+/** The KeyValue of a delete: the key and the delete's revision, nothing else (etcd's tombstone). */
+export function tombstoneKv(key: Buffer, revision: number): KeyValue {
+  return Object.freeze({ key, value: EMPTY, createRevision: 0, modRevision: revision, version: 0, lease: '0' });
 }

@@ -8,23 +8,21 @@
  * history is physically dropped by `purge()`, which a running snapshot may hold back.
  */
 import type { KeyValue, LeaseId, RangeRequest, RangeResult, WatchBatch, WatchEvent } from '../../store.js';
+import type { WriteOp } from '../log-entry.js';
 import { ChangeLog } from './change-log.js';
-import type { KeyEntry } from './key-index.js';
 import { KvIndex } from './kv-index.js';
 import { keyBounds, type KeyBounds } from './keys.js';
 import { queryRange } from './range-query.js';
 
-/** One change as the WAL records it: a put (value set) or a delete (value undefined). */
-export interface Change {
-  key: Buffer;
-  value: Buffer | undefined;
-  lease: LeaseId;
-}
-
-/** A key's retained history, as snapshots store it. */
+/**
+ * A key's retained history as snapshots store it: its changes oldest first (a delete is a tombstone,
+ * version 0) and their sub-revisions (undefined: all 0). Views into the key index: encode them
+ * before the next write.
+ */
 export interface KeyHistory {
   key: Buffer;
-  entries: KeyEntry[];
+  kvs: readonly KeyValue[];
+  subs: readonly number[] | undefined;
 }
 
 /** The MVCC key-value state. */
@@ -60,17 +58,22 @@ export class KvStore {
     return new WriteTxn(this);
   }
 
-  /** Re-applies changes recorded in the WAL; `revision` must be the next one. */
-  applyChanges(revision: number, changes: Change[]): WatchBatch | undefined {
-    if (revision !== this.currentRevision + 1) {
-      throw new Error(`mvcc: WAL txn at revision ${revision} does not follow ${this.currentRevision}`);
-    }
+  /**
+   * Re-runs a txn recorded in the WAL: `ops` in order, then deletes of `alsoDelete` (the keys of a
+   * revoked lease). It must end at `revision`, the revision the txn ended at when it first ran.
+   */
+  replayTxn(revision: number, ops: ReadonlyArray<WriteOp<Buffer>>, alsoDelete: string[]): WatchBatch | undefined {
     const txn = this.beginWrite();
-    for (const change of changes) {
-      if (change.value) txn.put(change.key, change.key.toString('latin1'), change.value, change.lease);
-      else txn.deleteRange(keyBounds({ key: change.key }));
+    for (const op of ops) {
+      if (op.op === 'put') txn.put(op.key, op.key.toString('latin1'), op.value, op.lease ?? '0');
+      else txn.deleteRange(keyBounds(op));
     }
-    return txn.end();
+    for (const name of alsoDelete) txn.deleteRange({ start: name, end: name, single: true });
+    const batch = txn.end();
+    if (this.currentRevision !== revision) {
+      throw new Error(`mvcc: WAL txn ended at revision ${revision} but replay ends at ${this.currentRevision}`);
+    }
+    return batch;
   }
 
   /** Raises the compact revision (logical: reads below it fail from now on). */
@@ -87,7 +90,7 @@ export class KvStore {
     const first = this.log.firstRevision;
     if (target <= this.purgedRevision || first === undefined) return;
     for (let rev = Math.max(first, this.purgedRevision + 1); rev <= target; rev++) {
-      for (const event of this.log.get(rev)?.events ?? []) {
+      for (const event of this.log.get(rev) ?? []) {
         const name = event.kv.key.toString('latin1');
         if (this.index.get(name)?.compact(target)) this.index.remove(name);
       }
@@ -106,8 +109,14 @@ export class KvStore {
     const page: KeyHistory[] = [];
     for (const name of names) {
       const key = this.index.get(name)!;
-      const entries = key.entries.filter((entry) => entry.main <= revision);
-      if (entries.length > 0) page.push({ key: key.key, entries });
+      let kvs = key.changes;
+      let subs = key.subRevisions;
+      if (kvs.at(-1)!.modRevision > revision) {
+        const count = kvs.findIndex((kv) => kv.modRevision > revision);
+        kvs = kvs.slice(0, count);
+        subs = subs?.slice(0, count);
+      }
+      if (kvs.length > 0) page.push({ key: key.key, kvs, subs });
     }
     // The smallest name after the last one: a trailing zero byte.
     return { page, next: names.length < limit ? undefined : `${names.at(-1)!}\0` };
@@ -116,7 +125,7 @@ export class KvStore {
   /** Adds one key's history from a snapshot; call {@link finishRestore} after the last. */
   restoreKey(history: KeyHistory): void {
     const key = this.index.getOrCreate(history.key, history.key.toString('latin1'));
-    for (const entry of history.entries) key.restore(entry);
+    for (const [i, kv] of history.kvs.entries()) key.restore(kv, history.subs?.[i] ?? 0);
   }
 
   /** Sets the revisions, compacts, and rebuilds the change log from the restored key histories. */
@@ -130,23 +139,22 @@ export class KvStore {
         continue;
       }
       let prev: KeyValue | undefined;
-      for (const entry of key.entries) {
-        if (entry.main >= compactRevision) {
-          const event: WatchEvent = entry.kv
-            ? { type: 'put', kv: entry.kv }
-            : { type: 'delete', kv: tombstoneKv(key.key, entry.main) };
+      for (const [i, kv] of key.changes.entries()) {
+        const live = kv.version > 0;
+        if (kv.modRevision >= compactRevision) {
+          const event: WatchEvent = { type: live ? 'put' : 'delete', kv };
           if (prev) event.prevKv = prev;
           Object.freeze(event);
-          let batch = batches.get(entry.main);
-          if (!batch) batches.set(entry.main, (batch = []));
-          batch.push({ sub: entry.sub, event });
+          let batch = batches.get(kv.modRevision);
+          if (!batch) batches.set(kv.modRevision, (batch = []));
+          batch.push({ sub: key.subRevisions?.[i] ?? 0, event });
         }
-        prev = entry.kv;
+        prev = live ? kv : undefined;
       }
     }
     for (const revision of [...batches.keys()].sort((a, b) => a - b)) {
       const events = batches.get(revision)!.sort((a, b) => a.sub - b.sub).map((e) => e.event);
-      this.log.push({ revision, events });
+      this.log.push(revision, events);
     }
     this.purgedRevision = compactRevision;
   }
@@ -194,13 +202,12 @@ export class WriteTxn {
   /** Commits the txn's changes: returns its batch, or undefined when it changed nothing. */
   end(): WatchBatch | undefined {
     if (this.events.length === 0) return undefined;
-    const batch = { revision: this.main, events: this.events };
+    // The log keeps the events until compaction: a single-change txn (the common case) stores a
+    // one-slot array rather than the growable one used while the txn ran.
+    const events = this.events.length === 1 ? [this.events[0]!] : this.events;
+    const batch = { revision: this.main, events };
     this.store.currentRevision = this.main;
-    this.store.log.push(batch);
+    this.store.log.push(this.main, events);
     return batch;
   }
-}
-
-function tombstoneKv(key: Buffer, revision: number): KeyValue {
-  return Object.freeze({ key, value: Buffer.alloc(0), createRevision: 0, modRevision: revision, version: 0, lease: '0' });
 }

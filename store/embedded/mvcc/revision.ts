@@ -8,7 +8,3 @@ export interface Revision {
   sub: number;
 }
 
-/** Negative, zero or positive as `a` is before, equal to or after `b`. */
-export function compareRevision(a: Revision, b: Revision): number {
-  return a.main - b.main || a.sub - b.sub;
-}

@@ -6,7 +6,7 @@
  *
  * File `<walIndex, 16 hex digits>.snap`, a sequence of framed records (see record.ts):
  *   META  walIndex, revision, compactRevision, leases (id, ttlSeconds, deadlineMs)
- *   KEYS  * a page of keys, each: key, entries (main, sub, live, [value, createRevision, version, lease])
+ *   KEYS  * a page of keys, each: key, changes (revision, sub, live, [value, createRevision, version, lease])
  *   END   number of keys, so a file cut short is detected
  * It is written to `<name>.tmp`, fsynced, renamed into place, and the directory fsynced.
  */
@@ -16,9 +16,9 @@ import { CorruptDataError } from '../../errors.js';
 import type { KeyValue, LeaseId } from '../../store.js';
 import { ByteReader, ByteWriter } from '../binary.js';
 import { fsyncDir } from '../fsync-dir.js';
-import type { KeyEntry } from '../mvcc/key-index.js';
+import { tombstoneKv } from '../mvcc/key-index.js';
 import type { KeyHistory } from '../mvcc/kv-store.js';
-import { decodeFrames, encodeFrame } from './record.js';
+import { decodeFrames, encodeFrame, FRAME_OVERHEAD, sealFrame } from './record.js';
 
 const META = 16;
 const KEYS = 17;
@@ -64,7 +64,7 @@ export async function writeSnapshot(dir: string, meta: SnapshotMeta, nextPage: (
     for (let page = nextPage(); page; page = nextPage()) {
       if (page.length === 0) continue;
       keys += page.length;
-      await handle.write(encodeFrame(KEYS, encodeKeys(page)));
+      await handle.write(encodeKeys(page));
     }
     await handle.write(encodeFrame(END, new ByteWriter(8).varuint(keys).finish()));
     await handle.sync();
@@ -123,17 +123,24 @@ function decodeMeta(payload: Buffer): SnapshotMeta {
   return meta;
 }
 
+/** A KEYS frame, sized up front so the page is encoded into one buffer with no copying. */
 function encodeKeys(page: KeyHistory[]): Buffer {
-  const w = new ByteWriter(4096).varuint(page.length);
-  for (const { key, entries } of page) {
-    w.bytes(key).varuint(entries.length);
-    for (const { main, sub, kv } of entries) {
-      w.varuint(main).varuint(sub);
-      if (kv) w.u8(1).bytes(kv.value).varuint(kv.createRevision).varuint(kv.version).string(kv.lease);
+  let size = FRAME_OVERHEAD + 8;
+  for (const { key, kvs } of page) {
+    size += key.length + 16;
+    for (const kv of kvs) size += 40 + kv.value.length + kv.lease.length;
+  }
+  const w = new ByteWriter(size, FRAME_OVERHEAD).varuint(page.length);
+  for (const { key, kvs, subs } of page) {
+    w.bytes(key).varuint(kvs.length);
+    for (let i = 0; i < kvs.length; i++) {
+      const kv = kvs[i]!;
+      w.varuint(kv.modRevision).varuint(subs?.[i] ?? 0);
+      if (kv.version > 0) w.u8(1).bytes(kv.value).varuint(kv.createRevision).varuint(kv.version).string(kv.lease);
       else w.u8(0);
     }
   }
-  return w.finish();
+  return sealFrame(w.finish(), KEYS);
 }
 
 function decodeKeys(payload: Buffer, onKey: (history: KeyHistory) => void): number {
@@ -141,18 +148,19 @@ function decodeKeys(payload: Buffer, onKey: (history: KeyHistory) => void): numb
   const count = r.varuint();
   for (let n = 0; n < count; n++) {
     const key = r.bytes();
-    const entries: KeyEntry[] = [];
-    for (let e = r.varuint(); e > 0; e--) {
-      const main = r.varuint();
+    const kvs: KeyValue[] = [];
+    let subs: number[] | undefined;
+    for (let e = r.varuint(), i = 0; i < e; i++) {
+      const modRevision = r.varuint();
       const sub = r.varuint();
-      let kv: KeyValue | undefined;
+      if (sub !== 0) (subs ??= new Array<number>(i).fill(0)).push(sub);
+      else subs?.push(0);
       if (r.u8() === 1) {
         const value = r.bytes();
-        kv = Object.freeze({ key, value, createRevision: r.varuint(), modRevision: main, version: r.varuint(), lease: r.string() });
-      }
-      entries.push({ main, sub, kv });
+        kvs.push(Object.freeze({ key, value, createRevision: r.varuint(), modRevision, version: r.varuint(), lease: r.string() }));
+      } else kvs.push(tombstoneKv(key, modRevision));
     }
-    onKey({ key, entries });
+    onKey({ key, kvs, subs });
   }
   if (!r.done) throw new RangeError('trailing bytes in a KEYS record');
   return count;

@@ -8,10 +8,21 @@
  * be ahead of the disk, so every pending and later append rejects with the original error.
  */
 import { open, unlink } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir } from '../fsync-dir.js';
 import { segmentName, type SegmentFile } from './segment.js';
+
+/** The file operations the writer uses: a `FileHandle` fits. Injectable so tests can fail a sync. */
+export interface WalFile {
+  writev(buffers: Buffer[]): Promise<{ bytesWritten: number }>;
+  datasync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens a segment for appending, creating it if missing. */
+export type WalFileOpener = (path: string) => Promise<WalFile>;
+
+const openForAppend: WalFileOpener = (path) => open(path, 'a');
 
 /** How to start appending. */
 export interface WalWriterOptions {
@@ -28,6 +39,8 @@ export interface WalWriterOptions {
   onDurable: (mark: number) => void;
   /** Turns an I/O failure into the error every pending and later append rejects with. */
   onFailure: (err: unknown) => Error;
+  /** Default: `fs.promises.open(path, 'a')`. */
+  openFile?: WalFileOpener;
 }
 
 /** Counters for tests and metrics. */
@@ -60,7 +73,7 @@ export class WalWriter {
 
   private constructor(
     private readonly options: WalWriterOptions,
-    private handle: FileHandle,
+    private handle: WalFile,
     private readonly segments: SegmentFile[],
   ) {
     this.nextIndex = options.nextIndex;
@@ -76,7 +89,7 @@ export class WalWriter {
       tail = { path: join(options.dir, segmentName(options.nextIndex)), firstIndex: options.nextIndex };
       segments.push(tail);
     }
-    const handle = await open(tail.path, 'a');
+    const handle = await (options.openFile ?? openForAppend)(tail.path);
     if (options.segments.length === 0) await fsyncDir(options.dir);
     return new WalWriter({ ...options, tailBytes: options.segments.length === 0 ? 0 : options.tailBytes }, handle, segments);
   }
@@ -133,10 +146,10 @@ export class WalWriter {
     }
   }
 
-  /** Waits for queued records, then closes the segment. */
+  /** Waits for queued records (including any appended while flushing), then closes the segment. */
   async close(): Promise<void> {
     try {
-      await this.flushed();
+      while (this.pending || this.inFlight) await this.flushed();
     } finally {
       await this.handle.close();
     }
@@ -174,7 +187,7 @@ export class WalWriter {
 
   private async rotate(firstIndex: number): Promise<void> {
     const segment = { path: join(this.options.dir, segmentName(firstIndex)), firstIndex };
-    const next = await open(segment.path, 'a');
+    const next = await (this.options.openFile ?? openForAppend)(segment.path);
     await fsyncDir(this.options.dir);
     await this.handle.close();
     this.handle = next;

@@ -90,7 +90,9 @@ class HubWatcher implements Watcher {
     if (this.cancelled) return;
     this.cancelled = true;
     this.hub.forget(this);
-    this.wake?.();
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<WatchBatch> {
@@ -99,18 +101,19 @@ class HubWatcher implements Watcher {
 
   /** Wakes the consumer if a revision up to `committed` has an event for it; else skips past them. */
   poke(committed: number): void {
-    if (!this.wake || this.next < this.source.compactRevision()) {
-      this.wake?.();
+    const wake = this.wake;
+    if (!wake) return; // not waiting: it reads on its own when it asks for the next batch
+    let wanted = this.next < this.source.compactRevision();
+    for (let rev = this.next; rev <= committed && !wanted; rev++) {
+      wanted = this.source.log.get(rev)?.some((event) => this.wants(event)) === true;
+    }
+    if (!wanted) {
+      this.next = Math.max(this.next, committed + 1);
       return;
     }
-    for (let rev = this.next; rev <= committed; rev++) {
-      const batch = this.source.log.get(rev);
-      if (batch && batch.events.some((event) => this.wants(event))) {
-        this.wake();
-        return;
-      }
-    }
-    this.next = Math.max(this.next, committed + 1);
+    // Clear before waking: until the consumer runs, later pokes must not skip what it has yet to read.
+    this.wake = undefined;
+    wake();
   }
 
   private async *batches(): AsyncGenerator<WatchBatch> {
@@ -122,7 +125,6 @@ class HubWatcher implements Watcher {
           continue;
         }
         await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
       }
     } finally {
       this.cancel();
@@ -135,14 +137,13 @@ class HubWatcher implements Watcher {
     if (this.next < compactRevision) throw new CompactedError(compactRevision);
     const committed = this.source.committedRevision();
     while (this.next <= committed) {
-      const batch = this.source.log.get(this.next++);
-      if (!batch) continue;
+      const revision = this.next++;
       const events: WatchEvent[] = [];
-      for (const event of batch.events) {
+      for (const event of this.source.log.get(revision) ?? []) {
         if (!this.wants(event)) continue;
         events.push(this.prevKv || !event.prevKv ? event : { type: event.type, kv: event.kv });
       }
-      if (events.length > 0) return { revision: batch.revision, events };
+      if (events.length > 0) return { revision, events };
     }
     return undefined;
   }

@@ -1,0 +1,11 @@
+/** Finding the config for a command: `-c FILE` must exist; without it, ./vortex.yaml if present, else defaults. */
+import { existsSync } from 'node:fs';
+import { loadConfig, parseConfig } from '../config/load.js';
+import type { VortexConfig } from '../config/resolve.js';
+
+export const DEFAULT_CONFIG = 'vortex.yaml';
+
+export async function configFor(explicit: string | undefined): Promise<VortexConfig> {
+  if (explicit !== undefined) return loadConfig(explicit);
+  return existsSync(DEFAULT_CONFIG) ? loadConfig(DEFAULT_CONFIG) : parseConfig('', '(defaults)');
+}

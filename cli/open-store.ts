@@ -1,0 +1,23 @@
+/**
+ * The Store a command runs on, from vortex.yaml's `store` section: the embedded store in
+ * `store.data_dir`, or an etcd-protocol endpoint list (a `vortex store` server or an etcd cluster).
+ */
+import type { VortexConfig } from '../config/resolve.js';
+import { EmbeddedStore } from '../store/embedded/embedded-store.js';
+import { EtcdStore } from '../store/etcd/etcd-store.js';
+import type { Store } from '../store/store.js';
+import type { Logger } from './logger.js';
+
+export async function openStore(config: VortexConfig['store'], logger: Logger): Promise<Store> {
+  if (config.backend === 'etcd') {
+    const endpoints = config.endpoints ?? [];
+    logger.info({ endpoints }, 'using the etcd-protocol store');
+    return new EtcdStore({ endpoints: [...endpoints] });
+  }
+  const store = await EmbeddedStore.open({
+    dataDir: config.data_dir,
+    logger: { warn: (fields, message) => logger.warn(fields, message) },
+  });
+  logger.info({ dataDir: config.data_dir, revision: store.stats().revision }, 'embedded store open');
+  return store;
+}
