@@ -5,9 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { StoreError } from '../store/errors.js';
-import { proxyCommand } from './commands/proxy.js';
 import { storeCommand } from './commands/store.js';
-import { upCommand } from './commands/up.js';
 import { validateCommand } from './commands/validate.js';
 import { DEFAULT_CONFIG } from './config-file.js';
 import type { CliIo } from './io.js';
@@ -73,6 +71,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .description('run Vortex in one process: the store (embedded unless the config says etcd), the proxy, telemetry and the admin API')
     .option('-c, --config <file>', `config file (default: ./${DEFAULT_CONFIG} if present)`)
     .action(async (options: { config?: string }) => {
+      // Loaded on use: the proxy stack (uWS, prom-client) is not needed by the other commands.
+      const { upCommand } = await import('./commands/up.js');
       exitCode = await upCommand(options, io, stackSignals());
     });
 
@@ -82,6 +82,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .option('-c, --config <file>', `config file (default: ./${DEFAULT_CONFIG} if present)`)
     .option('--store <host:port[,host:port]>', 'store endpoints (a `vortex store` server or etcd); default: the config\'s store section')
     .action(async (options: { config?: string; store?: string }) => {
+      const { proxyCommand } = await import('./commands/proxy.js');
       exitCode = await proxyCommand(options, io, stackSignals());
     });
 
