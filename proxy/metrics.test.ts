@@ -1,6 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { testConfig } from '../test/helpers/proxy-harness.js';
-import { createProxyMetrics } from './metrics.js';
+import { AppStats } from './app-stats.js';
+import { UNROUTED_APP, createProxyMetrics } from './metrics.js';
 import { ProxyState } from './proxy-state.js';
 
 const UPSTREAMS = ['127.0.0.1:9001', '127.0.0.1:9002', '127.0.0.1:9003'];
@@ -77,6 +78,19 @@ describe('createProxyMetrics', () => {
     expect(s.get('vortex_backends{app="web",state="draining"}')).toBe(1);
     expect(s.get('vortex_active_nodes{app="web"}')).toBe(1);
     expect(s.get('vortex_active_nodes{app="api"}')).toBe(0);
+  });
+
+  it('exposes requests that reached no app as app="_unrouted"', async () => {
+    const state = proxyState();
+    const unrouted = new AppStats();
+    unrouted.countStatus(404);
+    unrouted.countError('no_route');
+    unrouted.observeLatency(0.1);
+    const s = samples(await createProxyMetrics(state, unrouted).metrics());
+    expect(s.get(`vortex_requests_total{app="${UNROUTED_APP}",code="404"}`)).toBe(1);
+    expect(s.get(`vortex_proxy_errors_total{app="${UNROUTED_APP}",kind="no_route"}`)).toBe(1);
+    expect(s.get(`vortex_request_duration_seconds_count{app="${UNROUTED_APP}"}`)).toBe(1);
+    expect(s.has(`vortex_backends{app="${UNROUTED_APP}",state="ready"}`)).toBe(false);
   });
 
   it('drops the series of an app removed by a reload', async () => {

@@ -8,11 +8,24 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { MetricObjectWithValues, MetricType, MetricValueWithName } from 'prom-client';
 import type { AppState } from './app-state.js';
 import { LATENCY_BUCKETS_MS } from './app-stats.js';
+import type { AppStats } from './app-stats.js';
 import { ERROR_KINDS } from './forward/error-response.js';
 
 /** The apps to expose (ProxyState fits). */
 export interface MetricsSource {
   readonly apps: ReadonlyMap<string, AppState>;
+}
+
+/**
+ * The `app` label of requests that reached no app (no route, malformed, refused while shutting
+ * down: ForwardCore.unrouted). App names are DNS labels, so it cannot clash with one.
+ */
+export const UNROUTED_APP = '_unrouted';
+
+/** One set of counters and the `app` label it is exposed under. */
+interface Counted {
+  readonly name: string;
+  readonly stats: AppStats;
 }
 
 /** Backend states in `vortex_backends`: listed and taking requests, listed but skipped after refused connects, removed and finishing. */
@@ -46,7 +59,7 @@ class AppStatsHistogram extends Histogram<'app'> {
 
   constructor(
     registry: Registry,
-    private readonly source: MetricsSource,
+    private readonly counted: () => Iterable<Counted>,
   ) {
     super({ name: AppStatsHistogram.NAME, help: AppStatsHistogram.HELP, labelNames: ['app'], buckets: BUCKETS_S, registers: [registry] });
   }
@@ -55,7 +68,7 @@ class AppStatsHistogram extends Histogram<'app'> {
   getForPromString(): Promise<HistogramData> {
     const name = AppStatsHistogram.NAME;
     const values: Array<MetricValueWithName<string>> = [];
-    for (const app of this.source.apps.values()) {
+    for (const app of this.counted()) {
       const { latencyCounts, latencySumMs } = app.stats;
       let cumulative = 0;
       for (let i = 0; i < BUCKETS_S.length; i++) {
@@ -77,12 +90,17 @@ class AppStatsHistogram extends Histogram<'app'> {
 
 /**
  * A Registry with Vortex's proxy metrics over `source`, plus Node's process metrics (prom-client's
- * defaults). Serve `registry.metrics()` with `registry.contentType`.
+ * defaults). `unrouted` (ForwardCore.unrouted) adds the requests that reached no app to the request,
+ * latency and error series as app="_unrouted". Serve `registry.metrics()` with `registry.contentType`.
  */
-export function createProxyMetrics(source: MetricsSource): Registry {
+export function createProxyMetrics(source: MetricsSource, unrouted?: AppStats): Registry {
   const registry = new Registry();
   const registers = [registry];
   const apps = () => source.apps.values();
+  function* counted(): Iterable<Counted> {
+    yield* source.apps.values();
+    if (unrouted !== undefined) yield { name: UNROUTED_APP, stats: unrouted };
+  }
 
   new Counter({
     name: 'vortex_requests_total',
@@ -91,7 +109,7 @@ export function createProxyMetrics(source: MetricsSource): Registry {
     registers,
     collect() {
       this.reset();
-      for (const app of apps()) {
+      for (const app of counted()) {
         const byCode = app.stats.byCode;
         for (let code = 100; code < byCode.length; code++) {
           const n = byCode[code] ?? 0;
@@ -100,7 +118,7 @@ export function createProxyMetrics(source: MetricsSource): Registry {
       }
     },
   });
-  new AppStatsHistogram(registry, source);
+  new AppStatsHistogram(registry, counted);
   new Counter({
     name: 'vortex_ratelimited_total',
     help: 'Requests refused with 429 by a rate limiter',
@@ -128,7 +146,7 @@ export function createProxyMetrics(source: MetricsSource): Registry {
     registers,
     collect() {
       this.reset();
-      for (const app of apps()) {
+      for (const app of counted()) {
         for (let i = 0; i < ERROR_KINDS.length; i++) {
           const n = app.stats.errors[i] ?? 0;
           if (n > 0) this.inc({ app: app.name, kind: ERROR_KINDS[i]! }, n);

@@ -23,29 +23,30 @@ describe('/metrics exposition', () => {
 
   it.skipIf(!found)('passes promtool check metrics after real traffic', async () => {
     const backend = await httpBackend((req, res) => {
-      res.statusCode = req.url === '/missing' ? 404 : 200;
+      res.statusCode = req.url === '/web/missing' ? 404 : 200;
       res.end('x');
     });
     onTestFinished(() => backend.close());
     const closedPort = await freePort();
     const proxy = await testProxy(
       testConfig('node', [
-        { name: 'web', upstreams: [`127.0.0.1:${backend.port}`] },
+        { name: 'web', path_prefix: '/web', upstreams: [`127.0.0.1:${backend.port}`] },
         { name: 'broken', path_prefix: '/broken', upstreams: [`127.0.0.1:${closedPort}`] },
         { name: 'lazy', path_prefix: '/lazy', min_replicas: 0 },
       ]),
     );
     const admin = await startAdminServer({ host: '127.0.0.1', port: 0 });
     onTestFinished(() => admin.close());
-    registerProbes(admin, { registry: createProxyMetrics(proxy.state), checks: [] });
+    registerProbes(admin, { registry: createProxyMetrics(proxy.state, proxy.core.unrouted), checks: [] });
     const base = `http://127.0.0.1:${proxy.port}`;
-    for (const path of ['/', '/a', '/missing', '/broken/x']) await (await fetch(`${base}${path}`)).arrayBuffer();
+    for (const path of ['/web', '/web/a', '/web/missing', '/broken/x', '/nowhere']) await (await fetch(`${base}${path}`)).arrayBuffer();
 
     const text = await (await fetch(`http://127.0.0.1:${admin.port}/metrics`)).text();
     expect(text).toContain('vortex_requests_total{app="web",code="200"} 2');
     expect(text).toContain('vortex_requests_total{app="web",code="404"} 1');
     expect(text).toContain('vortex_upstream_errors_total{app="broken",reason="connect_failed"} 1');
     expect(text).toContain('vortex_active_nodes{app="lazy"} 0');
+    expect(text).toContain('vortex_requests_total{app="_unrouted",code="404"} 1');
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(`${check.stdout}${check.stderr}`).toBe('');
     expect(check.status).toBe(0);
