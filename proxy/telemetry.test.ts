@@ -143,6 +143,24 @@ describe('Telemetry', () => {
     expect(await read('lazy')).toMatchObject({ waiting: 2 });
   });
 
+  it('leaves demand to the back-off tick while the store is failing', async () => {
+    const { telemetry, step, state, setDown } = await setup({ flaky: true });
+    telemetry.start();
+    await step(0);
+    setDown(true);
+    await step(1000);
+    expect(telemetry.failures).toBe(1);
+    const lazy = state.apps.get('lazy')!;
+    const req = held();
+    lazy.hold(req, 60_000);
+    onTestFinished(() => lazy.unhold(req));
+    await telemetry.idle();
+    expect(telemetry.failures).toBe(1);
+    setDown(false);
+    await step(1000);
+    expect(telemetry.failures).toBe(0);
+  });
+
   it('keeps its lease alive across ticks and revokes it on stop, deleting the records', async () => {
     const { telemetry, step, read, real } = await setup();
     telemetry.start();

@@ -135,20 +135,26 @@ export class Telemetry {
     const lease = this.lease;
     this.lease = null;
     if (lease === null) return;
-    let cancel: (() => void) | null = null;
-    const timeout = new Promise<'timeout'>((resolve) => (cancel = this.clock.setTimer(() => resolve('timeout'), REVOKE_TIMEOUT_MS)));
+    let cancelTimeout = (): void => {};
+    const timeout = new Promise<'timeout'>((resolve) => {
+      cancelTimeout = this.clock.setTimer(() => resolve('timeout'), REVOKE_TIMEOUT_MS);
+    });
     try {
       const outcome = await Promise.race([this.store.revoke(lease).then(() => 'revoked' as const), timeout]);
       if (outcome === 'timeout') this.logger.warn({ lease }, 'telemetry lease revoke timed out; the records expire with the lease');
     } catch (err) {
       if (!isLeaseNotFound(err)) this.logger.warn({ err, lease }, 'telemetry lease revoke failed; the records expire with the lease');
     } finally {
-      (cancel as (() => void) | null)?.();
+      cancelTimeout();
     }
   }
 
+  /**
+   * An app's held requests went from none to some: publish it now. Not while the store is failing:
+   * the back-off tick carries `waiting` then, and a flapping queue must not hammer a sick store.
+   */
   private readonly onDemand = (app: AppState): void => {
-    if (this.stopped || this.demanded.has(app.name)) return;
+    if (this.stopped || this.failures > 0 || this.demanded.has(app.name)) return;
     this.demanded.add(app.name);
     void this.serial(() => this.publishDemanded());
   };
