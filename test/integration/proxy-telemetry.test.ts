@@ -43,6 +43,8 @@ describe('proxy telemetry against a real store', () => {
 
     for (let i = 0; i < 30; i++) expect((await fetch(`${base}/x`)).status).toBe(200);
     const slow = fetch(`${base}/slow`);
+    // The proxy counts the request in flight from when it picks the backend; wait until it arrived there.
+    await eventually(() => expect(release).not.toBeNull());
     // Sum the windows until every request shows up; each record covers only its own window.
     const seen = await eventually(async () => {
       const record = await read('web');
