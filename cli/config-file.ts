@@ -9,3 +9,9 @@ export async function configFor(explicit: string | undefined): Promise<VortexCon
   if (explicit !== undefined) return loadConfig(explicit);
   return existsSync(DEFAULT_CONFIG) ? loadConfig(DEFAULT_CONFIG) : parseConfig('', '(defaults)');
 }
+
+/** The file a command's config came from (what SIGHUP re-reads); undefined when it runs on defaults. */
+export function configFileFor(explicit: string | undefined): string | undefined {
+  if (explicit !== undefined) return explicit;
+  return existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined;
+}

@@ -10,6 +10,7 @@ import { validateCommand } from './commands/validate.js';
 import { DEFAULT_CONFIG } from './config-file.js';
 import type { CliIo } from './io.js';
 import { EXIT, processIo } from './io.js';
+import type { StackSignals } from './proxy-stack.js';
 import { vortexVersion } from './version.js';
 
 /** Resolves with the name of the first SIGINT or SIGTERM: long-running commands stop gracefully on it. */
@@ -23,6 +24,17 @@ function stopSignal(): Promise<string> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+/** SIGINT/SIGTERM stop, SIGHUP reloads: the signals of `vortex up` and `vortex proxy`. */
+function stackSignals(): StackSignals {
+  return {
+    stop: stopSignal(),
+    onReload(listener) {
+      process.on('SIGHUP', listener);
+      return () => process.off('SIGHUP', listener);
+    },
+  };
 }
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
@@ -52,6 +64,26 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .option('--data <dir>', 'data directory (default: store.data_dir, else ./data)')
     .action(async (options: { config?: string; listen?: string; data?: string }) => {
       exitCode = await storeCommand(options, io, stopSignal());
+    });
+
+  program
+    .command('up')
+    .description('run Vortex in one process: the store (embedded unless the config says etcd), the proxy, telemetry and the admin API')
+    .option('-c, --config <file>', `config file (default: ./${DEFAULT_CONFIG} if present)`)
+    .action(async (options: { config?: string }) => {
+      // Loaded on use: the proxy stack (uWS, prom-client) is not needed by the other commands.
+      const { upCommand } = await import('./commands/up.js');
+      exitCode = await upCommand(options, io, stackSignals());
+    });
+
+  program
+    .command('proxy')
+    .description('run the proxy (with telemetry and the admin API) against a store in another process')
+    .option('-c, --config <file>', `config file (default: ./${DEFAULT_CONFIG} if present)`)
+    .option('--store <host:port[,host:port]>', 'store endpoints (a `vortex store` server or etcd); default: the config\'s store section')
+    .action(async (options: { config?: string; store?: string }) => {
+      const { proxyCommand } = await import('./commands/proxy.js');
+      exitCode = await proxyCommand(options, io, stackSignals());
     });
 
   try {

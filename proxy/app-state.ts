@@ -27,6 +27,8 @@ export class AppState {
   readonly stats = new AppStats();
   /** Scale from zero: hold requests while the app has no backend (min_replicas 0). */
   canHold: boolean;
+  /** Called when held requests go from none to some, so telemetry can publish the demand at once. */
+  onDemand: ((app: AppState) => void) | null = null;
   private readonly held: HoldQueue;
 
   constructor(config: AppConfig, poolOptions: BackendPoolOptions, sizing: LimiterSizing) {
@@ -35,7 +37,9 @@ export class AppState {
     this.canHold = config.min_replicas === 0;
     this.backends = new BackendSet(poolOptions);
     this.held = new HoldQueue((waiting) => {
+      const had = this.stats.waiting;
       this.stats.waiting = waiting;
+      if (had === 0 && waiting > 0) this.onDemand?.(this);
     });
     this.setLimiter(sizing);
   }

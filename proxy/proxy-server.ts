@@ -37,6 +37,8 @@ export interface RunningProxy {
   readonly engine: { name: 'uws' | 'node'; reason: string };
   readonly state: ProxyState;
   readonly core: ForwardCore;
+  /** Listening and not closing, and (with a store) the router watch is live: for /readyz. */
+  ready(): boolean;
   /** Graceful: stop accepting, wait for in-flight requests up to shutdown_timeout, then close everything. */
   close(): Promise<void>;
   /** Closes every connection, client and upstream, now. */
@@ -87,5 +89,6 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       while (state.inFlight() > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
       await destroy();
     })());
-  return { port, engine: { name: choice.engine, reason: choice.reason }, state, core, close, destroy };
+  const ready = (): boolean => !core.closing && (watch === null || watch.live);
+  return { port, engine: { name: choice.engine, reason: choice.reason }, state, core, ready, close, destroy };
 }

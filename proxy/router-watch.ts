@@ -47,6 +47,7 @@ export class RouterWatch {
   private wake: (() => void) | null = null;
   /** Watch failures so far (for telemetry and tests). */
   failures = 0;
+  private retrying = false;
 
   constructor(
     private readonly store: Store,
@@ -58,6 +59,11 @@ export class RouterWatch {
   async start(): Promise<void> {
     await this.resync();
     this.loop = this.run();
+  }
+
+  /** Started and not stopped, and not pausing after a failure (readiness; /readyz). */
+  get live(): boolean {
+    return this.loop !== null && !this.stopped && !this.retrying;
   }
 
   /** Stops watching; the lists stay as they are. */
@@ -98,10 +104,12 @@ export class RouterWatch {
       } catch (err) {
         if (this.stopped) return;
         this.failures++;
+        this.retrying = true;
         this.logger.warn({ err, retryMs: this.retryMs, fromRevision: this.lastRevision + 1 }, 'router watch failed; keeping the last router lists');
         await this.pause(this.retryMs);
         this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
         if (err instanceof CompactedError) await this.resyncQuietly();
+        this.retrying = false;
       }
     }
   }

@@ -50,13 +50,11 @@ const COMPACT_PROBE_TIMEOUT_MS = 2_000;
  * etcd3 wraps every call in a retry and a per-host circuit breaker that opens for 5 s after three
  * "recoverable" errors (RESOURCE_EXHAUSTED included). Store callers do their own retrying, and a
  * breaker tripped by three oversized puts would fail unrelated calls, so calls go straight through.
+ * `execute` must return a promise, as cockatiel's does: etcd3's markFailed (run from a failing watch
+ * stream's 'error' listener) throws into it and relies on `.catch()`; a synchronous throw there was an
+ * uncaught exception that killed the process whenever the store went away under a watch.
  */
-const passThrough = {
-  // Async like cockatiel's policies: etcd3's markFailed (run from a stream's 'error' listener) calls
-  // execute() with a function that throws and catches the returned promise; a synchronous throw here
-  // escaped the listener as an uncaught exception whenever a watch stream failed (store down).
-  execute: async <T>(fn: (ctx: unknown) => T): Promise<Awaited<T>> => await fn({}),
-};
+const passThrough = { execute: async <T>(fn: (ctx: unknown) => T): Promise<Awaited<T>> => await fn({}) };
 
 /** A Store backed by etcd v3 through the etcd3 client. */
 export class EtcdStore implements Store {
