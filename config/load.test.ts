@@ -32,6 +32,11 @@ describe('loadConfig: files that must load', () => {
     expect(config.apps[0]!.backend).toMatchObject({ plugin: 'docker', image: 'vortex-test/echo:latest', network: 'host' });
   });
 
+  it('loads the shipped static example', async () => {
+    const config = await loadConfig(new URL('../examples/static/vortex.yaml', import.meta.url).pathname);
+    expect(config.apps[0]!.backend).toEqual({ plugin: 'static', upstreams: ['127.0.0.1:3001', '127.0.0.1:3002'] });
+  });
+
   it("loads the seed's block as written, keeping its values", async () => {
     const config = await loadConfig(fixture('valid/seed.yaml'));
     expect(config.cluster).toMatchObject({
