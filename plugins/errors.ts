@@ -7,6 +7,8 @@
 export type ProviderErrorCode =
   | 'VX_PROVIDER_IMAGE_MISSING'
   | 'VX_PROVIDER_ENGINE_UNREACHABLE'
+  /** The engine answered, but with an error, to a list or inspect (neither a start nor a stop). */
+  | 'VX_PROVIDER_ENGINE_ERROR'
   | 'VX_PROVIDER_START_FAILED'
   | 'VX_PROVIDER_STOP_FAILED'
   | 'VX_PROVIDER_NO_PORT'
@@ -24,6 +26,6 @@ export class ProviderError extends Error {
 
   /** Whether trying again later can help (the engine may come back); config problems cannot. */
   get transient(): boolean {
-    return this.code === 'VX_PROVIDER_ENGINE_UNREACHABLE' || this.code === 'VX_PROVIDER_START_FAILED' || this.code === 'VX_PROVIDER_STOP_FAILED' || this.code === 'VX_PROVIDER_NO_PORT';
+    return this.code === 'VX_PROVIDER_ENGINE_UNREACHABLE' || this.code === 'VX_PROVIDER_ENGINE_ERROR' || this.code === 'VX_PROVIDER_START_FAILED' || this.code === 'VX_PROVIDER_STOP_FAILED' || this.code === 'VX_PROVIDER_NO_PORT';
   }
 }

@@ -6,6 +6,7 @@
  * reads back, so a restarted reconciler can adopt what runs without duplicates or orphans.
  */
 import type { AppConfig } from '../config/resolve.js';
+import type { PortAllocator } from './port-allocator.js';
 
 /** What the reconciler asks a provider to run: one more instance of `app`. */
 export interface InstanceSpec {
@@ -18,7 +19,7 @@ export interface InstanceSpec {
 
 /** A running (or starting) backend instance, as the provider reports it. */
 export interface Instance {
-  /** Provider-unique id (a container id, `process:<pid>`, `static:<address>`). */
+  /** Provider-unique id (a container id, `process:<pid>`, `static:<app>:<address>`). */
   id: string;
   app: string;
   /** The INSTANCE_ID it was started with; recovered from the engine's metadata by list(). */
@@ -72,7 +73,11 @@ export interface BackendProvider {
   /** Every instance this provider manages (optionally for one app), from the engine's own metadata. */
   list(app?: string): Promise<Instance[]>;
   inspect(instance: Instance): Promise<InstanceStatus>;
-  /** Engine events, when the engine has a stream (Docker `die`); ends when `signal` aborts. */
+  /**
+   * Engine events, when the engine has a stream (Docker `die`); ends when `signal` aborts, and never
+   * throws for a transient engine failure (it reconnects). A new subscription first reports the
+   * instances that are already dead, so a death racing the subscription is not lost.
+   */
   events?(signal: AbortSignal): AsyncIterable<ProviderEvent>;
   /** Releases engine connections and timers; does not stop instances. */
   close(): Promise<void>;
@@ -86,6 +91,11 @@ export interface ProviderContext {
   startingPort: number;
   /** Directory for per-instance logs and state (inside the store's data_dir). */
   stateDir: string;
+  /**
+   * One allocator for every provider that hands out host ports (process, docker), so two plugins in
+   * one Vortex never pick the same port; a provider makes its own from startingPort when absent.
+   */
+  ports?: PortAllocator;
   logger: { info(fields: Record<string, unknown>, message: string): void; warn(fields: Record<string, unknown>, message: string): void };
 }
 

@@ -1,5 +1,6 @@
 import { DEFAULTS } from '../../config/defaults.js';
-import type { AppConfig } from '../../config/resolve.js';
+import { parseConfig } from '../../config/load.js';
+import type { AppConfig, VortexConfig } from '../../config/resolve.js';
 
 /** Scaling knobs a test may override on top of the documented defaults. */
 export type ScalingOverrides = Partial<AppConfig['scaling']>;
@@ -20,4 +21,13 @@ export function testApp(name: string, overrides: Partial<Omit<AppConfig, 'scalin
     ...rest,
     scaling: { ...DEFAULTS.cluster.settings, ...scaling },
   };
+}
+
+/**
+ * One app's resolved config, exactly as vortex.yaml would give it: `app` is the app block as a user
+ * writes it (`{name, backend: {plugin, ...}}`), validated by the real schema with every default applied.
+ */
+export function appConfigOf(app: Record<string, unknown>, rest: Record<string, unknown> = {}): AppConfig {
+  const config: VortexConfig = parseConfig(JSON.stringify({ ...rest, apps: [app] }), 'test app config');
+  return config.apps[0]!;
 }
