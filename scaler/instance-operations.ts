@@ -50,6 +50,13 @@ export class InstanceOperations {
     return ids;
   }
 
+  /** Ids of `kind` operations in flight for `app` (a snapshot). */
+  ofKind(app: string, kind: OperationKind): Set<string> {
+    const ids = new Set<string>();
+    for (const [id, entry] of this.#running) if (entry.app === app && entry.kind === kind) ids.add(id);
+    return ids;
+  }
+
   /** The kind of the operation running on `instanceId`, if any. */
   kindOf(instanceId: string): OperationKind | undefined {
     return this.#running.get(instanceId)?.kind;

@@ -26,7 +26,7 @@ function ids(plan: ReconcilePlan) {
 const none = { start: 0, drain: [], probe: [], remove: [], stopOrphans: [] };
 
 describe('planReconcile', () => {
-  const cases: Array<{ desc: string; target: number; records: ContainerRecordValue[]; instances: string[]; busy?: string[]; expected: Partial<ReturnType<typeof ids>> }> = [
+  const cases: Array<{ desc: string; target: number; records: ContainerRecordValue[]; instances: string[]; busy?: string[]; starting?: string[]; expected: Partial<ReturnType<typeof ids>> }> = [
     { desc: 'nothing there, target 3: start 3', target: 3, records: [], instances: [], expected: { start: 3 } },
     { desc: 'at target: nothing to do', target: 2, records: [record('a', 'Running'), record('b', 'Running')], instances: ['a', 'b'], expected: {} },
     {
@@ -35,7 +35,16 @@ describe('planReconcile', () => {
       records: [record('a', 'Running')],
       instances: ['a'],
       busy: ['b'],
+      starting: ['b'],
       expected: { start: 1 },
+    },
+    {
+      desc: 'a busy id without a record that is no longer starting (a drain just finished) does not count',
+      target: 1,
+      records: [record('a', 'Running')],
+      instances: ['a'],
+      busy: ['gone'],
+      expected: {},
     },
     {
       desc: 'a busy Provisioning record counts and is not probed twice',
@@ -101,6 +110,7 @@ describe('planReconcile', () => {
       records: [],
       instances: ['s'],
       busy: ['s'],
+      starting: ['s'],
       expected: {},
     },
     {
@@ -113,8 +123,8 @@ describe('planReconcile', () => {
     { desc: 'target 0 drains everything', target: 0, records: [record('a', 'Running', 1), record('b', 'Running', 2)], instances: ['a', 'b'], expected: { drain: ['b', 'a'] } },
   ];
 
-  it.each(cases)('$desc', ({ target, records, instances, busy = [], expected }) => {
-    const plan = planReconcile({ target, records, instances: instances.map(instance), busy: new Set(busy) });
+  it.each(cases)('$desc', ({ target, records, instances, busy = [], starting = [], expected }) => {
+    const plan = planReconcile({ target, records, instances: instances.map(instance), busy: new Set(busy), starting: new Set(starting) });
     expect(ids(plan)).toEqual({ ...none, ...expected });
   });
 });

@@ -18,10 +18,16 @@ export interface PlanInput {
   /** This app's instances as the provider lists them. */
   instances: readonly Instance[];
   /**
-   * Instance ids with an operation in flight (a start not yet listed or recorded, a probe, a drain,
-   * a stop). The plan never touches them; a start in flight counts towards the target.
+   * Instance ids with an operation in flight (a start, a probe, a drain, a stop) before or after the
+   * reads: the plan never touches them.
    */
   busy: ReadonlySet<string>;
+  /**
+   * Start operations still in flight AFTER the reads: one without a record counts towards the target.
+   * Taken after the reads on purpose: an operation that ended in between (a finished drain whose
+   * record is gone, a failed start) must not count as a start, or a healthy backend would be drained.
+   */
+  starting: ReadonlySet<string>;
 }
 
 /** A record to delete, after stopping its instance when one still runs. */
@@ -48,7 +54,7 @@ export interface ReconcilePlan {
 
 /** Computes the plan; see the module comment for the rules. */
 export function planReconcile(input: PlanInput): ReconcilePlan {
-  const { target, records, instances, busy } = input;
+  const { target, records, instances, busy, starting } = input;
   const live = new Map(instances.map((instance) => [instance.instanceId, instance]));
   const recorded = new Set(records.map((record) => record.id));
   const plan: ReconcilePlan = { start: 0, drain: [], probe: [], remove: [], stopOrphans: [] };
@@ -79,7 +85,7 @@ export function planReconcile(input: PlanInput): ReconcilePlan {
     if (record.status === 'Provisioning') plan.probe.push({ instanceId: record.id, instance });
   }
   // A start in flight whose record is not written yet.
-  for (const id of busy) if (!recorded.has(id)) active++;
+  for (const id of starting) if (!recorded.has(id)) active++;
   for (const instance of instances) {
     if (!recorded.has(instance.instanceId) && !busy.has(instance.instanceId)) plan.stopOrphans.push(instance);
   }
@@ -102,5 +108,5 @@ function drainOrder(a: ContainerRecordValue, b: ContainerRecordValue): number {
   const readyA = a.status === 'Running' ? 1 : 0;
   const readyB = b.status === 'Running' ? 1 : 0;
   if (readyA !== readyB) return readyA - readyB;
-  return b.startedAt - a.startedAt || a.id.localeCompare(b.id);
+  return b.startedAt - a.startedAt || b.id.localeCompare(a.id); // ids sort by start time too
 }

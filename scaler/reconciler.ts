@@ -173,14 +173,16 @@ export class Reconciler {
       this.#recovered.add(app);
       await this.#syncRouter(app);
     }
-    // The busy snapshot comes first: an operation that ends after it has already written what the reads below see.
+    // Busy before the reads: an operation that ends during them has written what they see, and its
+    // instance is protected from being taken for an orphan. Starting after them: see PlanInput.starting.
     const busy = this.#ops.busy(app);
     const job = await this.#records.get(ScaleJob, app);
     const records = (await this.#records.query(ContainerRecord, { app })).map((entry) => entry.record);
     const instances = await this.#guard(app, 'list', () => provider.list(app));
     if (instances === undefined) return;
     const target = job?.record.targetReplicas ?? config.min_replicas;
-    const plan = planReconcile({ target, records, instances, busy });
+    for (const id of this.#ops.busy(app)) busy.add(id);
+    const plan = planReconcile({ target, records, instances, busy, starting: this.#ops.ofKind(app, 'start') });
 
     for (const removal of plan.remove) this.#ops.run(app, removal.instanceId, 'remove', () => this.#work.remove(config, provider, removal));
     for (const orphan of plan.stopOrphans) this.#ops.run(app, orphan.instanceId, 'orphan', () => this.#work.stopOrphan(config, provider, orphan));

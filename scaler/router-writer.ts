@@ -20,15 +20,16 @@ export class RouterWriter {
   }
 
   /**
-   * Sets the app's ready addresses; resolves to the store revision at which the list is in force
-   * (the write's, or the current revision when nothing had to change).
+   * Sets the app's ready addresses (computed in this app's turn); resolves to the revision of the
+   * write that put the current list in force (an earlier one when nothing had to change).
    */
   sync(app: string, addresses: () => Promise<readonly string[]>): Promise<number> {
     const run = async (): Promise<number> => {
       const value = JSON.stringify([...new Set(await addresses())].sort());
       const key = keys.router(app);
       const current = await this.#store.get(key);
-      if (current !== undefined && current.value.toString('utf8') === value) return (await this.#store.range({ key, countOnly: true })).revision;
+      // Unchanged: the list has been in force since it was written, not since now.
+      if (current !== undefined && current.value.toString('utf8') === value) return current.modRevision;
       return (await this.#store.put(key, value)).revision;
     };
     const next = (this.#queues.get(app) ?? Promise.resolve()).then(run, run);
