@@ -49,6 +49,11 @@ export interface ReconcilerOptions {
   drainPollMs?: number;
   /** Failed probes in a row before a Running backend is replaced. Default 2. */
   unhealthyThreshold?: number;
+  /**
+   * At start, stop the provider instances of apps that are not in `apps` (an app removed from the
+   * config). Default false: a Docker engine may be shared with another Vortex whose apps these are.
+   */
+  stopStrays?: boolean;
 }
 
 const silent: DeciderLogger = { info: () => undefined, warn: () => undefined };
@@ -84,6 +89,7 @@ export class Reconciler {
   #watcher: Watcher | undefined;
   #watching: Promise<void> | undefined;
   #closed = false;
+  readonly #stopStraysAtStart: boolean;
 
   constructor(options: ReconcilerOptions) {
     for (const app of options.apps) {
@@ -95,6 +101,7 @@ export class Reconciler {
     this.#providers = options.providers;
     this.#logger = options.logger ?? silent;
     this.#retryMs = options.retryMs ?? 1_000;
+    this.#stopStraysAtStart = options.stopStrays ?? false;
     this.#router = new RouterWriter(options.store);
     this.#events = new EventRecorder(options.store, this.#records, this.#logger, () => Date.now());
     this.#backoff = new RetryBackoff(options.backoff ?? { baseMs: 1_000, maxMs: 60_000 });
@@ -123,9 +130,9 @@ export class Reconciler {
     });
   }
 
-  /** Stops instances of apps no longer configured, watches ScaleJobs, starts the health monitor and a first pass per app. */
+  /** Stops strays (when asked to), watches ScaleJobs, starts the health monitor and a first pass per app. */
   async start(): Promise<void> {
-    await this.#stopStrays();
+    if (this.#stopStraysAtStart) await this.#stopStrays();
     this.#watching = this.#watch();
     this.#monitor.start();
     for (const app of this.#apps.keys()) this.kick(app);
@@ -159,8 +166,9 @@ export class Reconciler {
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#watcher?.cancel();
     await this.#monitor.close();
-    await this.#ops.abortAll(new Error('the reconciler is closing'));
+    // Passes first: one finishing its reads must not launch an operation after the abort below.
     await Promise.all([this.#watching, ...[...this.#passes.values()].map((pass) => pass.done)]);
+    await this.#ops.abortAll(new Error('the reconciler is closing'));
   }
 
   async #pass(app: string): Promise<void> {
@@ -183,6 +191,7 @@ export class Reconciler {
     const target = job?.record.targetReplicas ?? config.min_replicas;
     for (const id of this.#ops.busy(app)) busy.add(id);
     const plan = planReconcile({ target, records, instances, busy, starting: this.#ops.ofKind(app, 'start') });
+    if (this.#closed) return;
 
     for (const removal of plan.remove) this.#ops.run(app, removal.instanceId, 'remove', () => this.#work.remove(config, provider, removal));
     for (const orphan of plan.stopOrphans) this.#ops.run(app, orphan.instanceId, 'orphan', () => this.#work.stopOrphan(config, provider, orphan));
@@ -289,7 +298,7 @@ export class Reconciler {
     }
   }
 
-  /** Stops, once at start, the instances of apps that are not configured (on every scalable provider in use). */
+  /** Stops the instances of apps that are not configured, on every scalable provider in use (no grace: nobody routes to them). */
   async #stopStrays(): Promise<void> {
     const names = new Set(this.#apps.keys());
     for (const provider of new Set(this.#providers.values())) {

@@ -9,26 +9,17 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import type { AppConfig } from '../../config/resolve.js';
 import { ProcessProvider } from '../../plugins/process/process-provider.js';
 import type { ProviderContext } from '../../plugins/provider.js';
-import { Reconciler } from '../../scaler/reconciler.js';
 import type { ReconcilerOptions } from '../../scaler/reconciler.js';
-import type { EmbeddedStore } from '../../store/embedded/embedded-store.js';
-import { keys } from '../../store/keys.js';
-import { ClientMetrics } from '../../store/records/client-metrics.js';
 import { ContainerRecord } from '../../store/records/container-record.js';
-import type { ContainerRecordValue } from '../../store/records/container-record.js';
-import { Records } from '../../store/records/records.js';
-import { ScaleEvent } from '../../store/records/scale-event.js';
-import type { ScaleEventValue } from '../../store/records/scale-event.js';
-import { ScaleJob } from '../../store/records/scale-job.js';
 import { appConfigOf } from '../helpers/app-config.js';
-import { openTestStore } from '../helpers/embedded-store.js';
 import { eventually } from '../helpers/eventually.js';
 import { freePort } from '../helpers/free-port.js';
+import type { ReconcilerHarness } from '../helpers/reconciler-harness.js';
+import { containers, echoId, events, reconcilerHarness, reportInflight, router, scaleTo, settledAt, WAIT } from '../helpers/reconciler-harness.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const echoServer = fileURLToPath(new URL('../images/echo/server.js', import.meta.url));
 const quiet: ProviderContext['logger'] = { info: () => undefined, warn: () => undefined };
-const WAIT = { timeoutMs: 15_000, intervalMs: 50 };
 
 function echoApp(name: string, command: string[] = [process.execPath, echoServer]): AppConfig {
   return appConfigOf({
@@ -40,93 +31,17 @@ function echoApp(name: string, command: string[] = [process.execPath, echoServer
   });
 }
 
-interface Harness {
-  store: EmbeddedStore;
-  records: Records;
-  provider: ProcessProvider;
-  reconciler: Reconciler;
-  /** Closes the reconciler and opens a new one (and a new provider object) on the same store and state dir. */
-  restart(): Promise<void>;
-}
-
-async function harness(apps: AppConfig[], options: Partial<ReconcilerOptions> = {}): Promise<Harness> {
-  const { store } = await openTestStore();
-  const stateDir = await tempDir('vx-reconciler-');
-  const startingPort = await freePort();
-  const records = new Records(store);
-  const open = async () => {
-    const provider = new ProcessProvider({ context: { apps, startingPort, stateDir, logger: quiet }, pollIntervalMs: 100 });
-    const reconciler = new Reconciler({
-      store,
-      apps,
-      providers: new Map(apps.map((app) => [app.name, provider])),
-      backoff: { baseMs: 200, maxMs: 1_000 },
-      readyTimeoutMs: 10_000,
-      drainPollMs: 50,
-      ...options,
-    });
-    await reconciler.start();
-    return { provider, reconciler };
-  };
-  const h: Harness = { store, records, ...(await open()), restart: async () => {
-    await h.reconciler.close();
-    await h.provider.close();
-    Object.assign(h, await open());
-  } };
-  onTestFinished(async () => {
-    await h.reconciler.close();
-    for (const instance of await h.provider.list()) await h.provider.stop(instance, { graceMs: 0 });
-    await h.provider.close();
-  });
-  return h;
-}
-
-async function scaleTo(h: Harness, app: string, targetReplicas: number): Promise<void> {
-  await h.records.put(ScaleJob, { app, targetReplicas, reason: 'test', issuedAt: Date.now() });
-}
-
-async function containers(h: Harness, app: string): Promise<ContainerRecordValue[]> {
-  return (await h.records.query(ContainerRecord, { app })).map((entry) => entry.record);
-}
-
-async function router(h: Harness, app: string): Promise<string[]> {
-  const kv = await h.store.get(keys.router(app));
-  return kv === undefined ? [] : (JSON.parse(kv.value.toString('utf8')) as string[]);
-}
-
-async function events(h: Harness, app: string): Promise<ScaleEventValue[]> {
-  return (await h.records.list(ScaleEvent)).map((entry) => entry.record).filter((event) => event.app === app);
-}
-
-/** The echo id answering at `address`, or undefined when nothing answers. */
-async function echoId(address: string): Promise<string | undefined> {
-  try {
-    const response = await fetch(`http://${address}/`, { signal: AbortSignal.timeout(1_000) });
-    return ((await response.json()) as { id: string }).id;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Waits until the app has exactly `n` Running records, no others, and router:<app> lists exactly their addresses. */
-async function settledAt(h: Harness, app: string, n: number): Promise<ContainerRecordValue[]> {
-  return eventually(async () => {
-    const records = await containers(h, app);
-    expect(records.map((record) => record.status)).toEqual(Array<string>(n).fill('Running'));
-    expect((await router(h, app)).sort()).toEqual(records.map((record) => record.address).sort());
-    expect(await h.provider.list(app)).toHaveLength(n);
-    return records;
-  }, WAIT);
-}
-
-/** One fake proxy's metrics record for `app`, reporting `inflight` on each address. */
-async function reportInflight(h: Harness, app: string, backends: Record<string, number>): Promise<void> {
-  await h.records.put(ClientMetrics, { id: `${app}:proxy-1`, app, proxyId: 'proxy-1', rps: 0, inflight: 0, p50Ms: 0, p99Ms: 0, errors: {}, rateLimited: 0, waiting: 0, windowMs: 1_000, at: Date.now(), backends });
+function processHarness(apps: AppConfig[], options: Partial<ReconcilerOptions> = {}): Promise<ReconcilerHarness> {
+  return (async () => {
+    const stateDir = await tempDir('vx-reconciler-');
+    const startingPort = await freePort();
+    return reconcilerHarness(apps, () => new ProcessProvider({ context: { apps, startingPort, stateDir, logger: quiet }, pollIntervalMs: 100 }), options);
+  })();
 }
 
 describe('reconciler with the process provider', () => {
   it('ScaleJob 3 → three Running backends in router:<app> that answer; ScaleJob 1 → two drain: out of the router first, stopped once idle', async () => {
-    const h = await harness([echoApp('echo')]);
+    const h = await processHarness([echoApp('echo')]);
     await scaleTo(h, 'echo', 3);
     const three = await settledAt(h, 'echo', 3);
     for (const record of three) expect(await echoId(record.address)).toBe(record.id);
@@ -157,7 +72,7 @@ describe('reconciler with the process provider', () => {
   });
 
   it('a backend killed from outside leaves router:<app> and is replaced', async () => {
-    const h = await harness([echoApp('heal')]);
+    const h = await processHarness([echoApp('heal')]);
     await scaleTo(h, 'heal', 2);
     const before = await settledAt(h, 'heal', 2);
     const victim = before[0]!;
@@ -175,15 +90,19 @@ describe('reconciler with the process provider', () => {
     expect(healing).toEqual(expect.arrayContaining(['died', 'replace']));
   });
 
-  it('a restarted reconciler adopts what runs: no duplicate, no orphan, stale records dropped', async () => {
-    const h = await harness([echoApp('adopt')]);
+  it('a restarted reconciler adopts what runs: no duplicate, no orphan, stale records dropped, a removed app stopped', async () => {
+    const h = await processHarness([echoApp('adopt')], { stopStrays: true });
     await scaleTo(h, 'adopt', 2);
     const before = await settledAt(h, 'adopt', 2);
     await h.reconciler.close();
     // While no reconciler runs: a record whose instance never existed, and an instance nobody recorded.
     await h.records.put(ContainerRecord, { id: 'adopt-stale', app: 'adopt', status: 'Running', address: '127.0.0.1:1', plugin: 'process', startedAt: 1 });
     await h.provider.start({ app: 'adopt', instanceId: 'adopt-unrecorded', config: echoApp('adopt') });
+    const retired = await h.provider.start({ app: 'retired', instanceId: 'retired-1', config: echoApp('retired') });
+    onTestFinished(() => h.provider.stop(retired, { graceMs: 0 }));
     await h.restart();
+    expect(await h.provider.list('retired')).toEqual([]);
+    expect(await echoId(retired.address)).toBeUndefined();
 
     const after = await eventually(async () => {
       const records = await settledAt(h, 'adopt', 2);
@@ -196,7 +115,7 @@ describe('reconciler with the process provider', () => {
   });
 
   it('a command that cannot start is an error event with its code, retried with backoff; the other app is served', async () => {
-    const h = await harness([echoApp('broken', ['/nonexistent/vortex-no-such-binary']), echoApp('fine')]);
+    const h = await processHarness([echoApp('broken', ['/nonexistent/vortex-no-such-binary']), echoApp('fine')]);
     await scaleTo(h, 'broken', 1);
     await scaleTo(h, 'fine', 1);
     const errors = await eventually(async () => {
@@ -211,7 +130,7 @@ describe('reconciler with the process provider', () => {
   });
 
   it('an instance that exits before it is ready is reported and retried, not routed', async () => {
-    const h = await harness([echoApp('crashy', [process.execPath, '-e', 'setTimeout(() => process.exit(3), 200)'])]);
+    const h = await processHarness([echoApp('crashy', [process.execPath, '-e', 'setTimeout(() => process.exit(3), 200)'])]);
     await scaleTo(h, 'crashy', 1);
     await eventually(async () => {
       const found = (await events(h, 'crashy')).filter((event) => event.kind === 'error');
