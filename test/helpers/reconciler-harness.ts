@@ -62,7 +62,7 @@ export async function reconcilerHarness(apps: AppConfig[], createProvider: () =>
   };
   onTestFinished(async () => {
     await h.reconciler.close();
-    for (const app of apps) for (const instance of await h.provider.list(app.name)) await h.provider.stop(instance, { graceMs: 0 });
+    if (h.provider.scalable) for (const app of apps) for (const instance of await h.provider.list(app.name)) await h.provider.stop(instance, { graceMs: 0 });
     await h.provider.close();
   });
   return h;

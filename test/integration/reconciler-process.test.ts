@@ -4,11 +4,14 @@
  * first, stopped only once the proxies report the backend idle), self-healing after a kill from
  * outside, adoption after a restart, and a broken command reported and retried without a crash.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { AppConfig } from '../../config/resolve.js';
 import { ProcessProvider } from '../../plugins/process/process-provider.js';
 import type { ProviderContext } from '../../plugins/provider.js';
+import { StaticProvider } from '../../plugins/static/static-provider.js';
 import type { ReconcilerOptions } from '../../scaler/reconciler.js';
 import { ContainerRecord } from '../../store/records/container-record.js';
 import { appConfigOf } from '../helpers/app-config.js';
@@ -88,6 +91,39 @@ describe('reconciler with the process provider', () => {
     for (const record of after) expect(await echoId(record.address)).toBe(record.id);
     const healing = (await events(h, 'heal')).filter((event) => event.instanceId === victim.id).map((event) => event.kind);
     expect(healing).toEqual(expect.arrayContaining(['died', 'replace']));
+  });
+
+  it('a Running backend that fails its health probes leaves router:<app> and is replaced', async () => {
+    const h = await processHarness([echoApp('sick')]);
+    await scaleTo(h, 'sick', 1);
+    const [sick] = await settledAt(h, 'sick', 1);
+    const response = await fetch(`http://${sick!.address}/__health/fail`, { method: 'POST', signal: AbortSignal.timeout(1_000) });
+    expect(response.status).toBe(200);
+    await eventually(async () => {
+      const records = await settledAt(h, 'sick', 1);
+      expect(records[0]!.id).not.toBe(sick!.id);
+    }, WAIT);
+    expect(await echoId(sick!.address)).toBeUndefined(); // stopped, not just unrouted
+    const kinds = (await events(h, 'sick')).filter((event) => event.instanceId === sick!.id).map((event) => event.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['died', 'replace']));
+  });
+
+  it('a static app: router:<app> lists the configured upstreams that answer their health probe, and follows them', async () => {
+    let healthy = true;
+    const server = createServer((req, res) => void res.writeHead(req.url === '/healthz' && healthy ? 200 : 503).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const up = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const down = `127.0.0.1:${await freePort()}`;
+    const app = appConfigOf({ name: 'fixed', health: { path: '/healthz', interval: '200ms', timeout: '200ms' }, backend: { plugin: 'static', upstreams: [up, down] } });
+    await reconcilerHarness([app], () => new StaticProvider({ apps: [app], startingPort: 0, stateDir: '/nonexistent', logger: quiet })).then(async (h) => {
+      await eventually(async () => expect(await router(h, 'fixed')).toEqual([up]), WAIT);
+      healthy = false;
+      await eventually(async () => expect(await router(h, 'fixed')).toEqual([]), WAIT);
+      healthy = true;
+      await eventually(async () => expect(await router(h, 'fixed')).toEqual([up]), WAIT);
+      expect(await containers(h, 'fixed')).toEqual([]);
+    });
   });
 
   it('a restarted reconciler adopts what runs: no duplicate, no orphan, stale records dropped, a removed app stopped', async () => {
