@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AppConfig } from '../config/resolve.js';
-import type { BackendProvider, Instance } from '../plugins/provider.js';
+import type { BackendProvider } from '../plugins/provider.js';
 import { keys } from '../store/keys.js';
 import { ContainerRecord } from '../store/records/container-record.js';
 import { Records } from '../store/records/records.js';
@@ -26,7 +26,7 @@ import { HealthMonitor } from './health-monitor.js';
 import { InstanceOperations } from './instance-operations.js';
 import { probeOnce } from './readiness.js';
 import { planReconcile } from './reconcile-plan.js';
-import { recoverApp, strayInstances } from './recovery.js';
+import { recoverApp, stopStrays } from './recovery.js';
 import { RetryBackoff } from './retry-backoff.js';
 import { RouterWriter } from './router-writer.js';
 import { InstanceWork } from './instance-work.js';
@@ -132,7 +132,7 @@ export class Reconciler {
 
   /** Stops strays (when asked to), watches ScaleJobs, starts the health monitor and a first pass per app. */
   async start(): Promise<void> {
-    if (this.#stopStraysAtStart) await this.#stopStrays();
+    if (this.#stopStraysAtStart) await stopStrays(new Set(this.#providers.values()), new Set(this.#apps.keys()), this.#events, this.#logger);
     this.#watching = this.#watch();
     this.#monitor.start();
     for (const app of this.#apps.keys()) this.kick(app);
@@ -295,29 +295,6 @@ export class Reconciler {
       if (this.#closed) return;
       await new Promise((resolve) => setTimeout(resolve, this.#retryMs).unref());
       for (const app of this.#apps.keys()) this.kick(app);
-    }
-  }
-
-  /** Stops the instances of apps that are not configured, on every scalable provider in use (no grace: nobody routes to them). */
-  async #stopStrays(): Promise<void> {
-    const names = new Set(this.#apps.keys());
-    for (const provider of new Set(this.#providers.values())) {
-      if (!provider.scalable) continue;
-      let strays: Instance[];
-      try {
-        strays = await strayInstances(provider, names);
-      } catch (err) {
-        this.#logger.warn({ provider: provider.name, err }, 'reconciler: could not list instances to find strays');
-        continue;
-      }
-      for (const stray of strays) {
-        try {
-          await provider.stop(stray, { graceMs: 0 });
-          await this.#events.emit(stray.app, 'orphan', `stopped ${stray.instanceId} at ${stray.address}: app ${stray.app} is not configured`, { instanceId: stray.instanceId });
-        } catch (err) {
-          this.#logger.warn({ app: stray.app, instanceId: stray.instanceId, err }, 'reconciler: could not stop a stray instance');
-        }
-      }
     }
   }
 }

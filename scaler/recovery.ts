@@ -14,6 +14,7 @@ import type { BackendProvider, Instance } from '../plugins/provider.js';
 import type { ContainerRecordValue } from '../store/records/container-record.js';
 import { ContainerRecord } from '../store/records/container-record.js';
 import type { Records } from '../store/records/records.js';
+import type { DeciderLogger } from './decider.js';
 import type { EventRecorder } from './event-recorder.js';
 import type { ProbeResult } from './readiness.js';
 
@@ -78,7 +79,27 @@ export async function recoverApp(context: RecoveryContext, app: AppConfig): Prom
   return result;
 }
 
-/** Instances of apps this reconciler does not run: nobody wants them (a removed app). */
-export async function strayInstances(provider: BackendProvider, apps: ReadonlySet<string>): Promise<Instance[]> {
-  return (await provider.list()).filter((instance) => !apps.has(instance.app));
+/**
+ * Stops, on every scalable provider given, the instances of apps not in `apps` (an app removed from
+ * the config). No grace: no router of a configured app lists them. A failure is logged, not thrown.
+ */
+export async function stopStrays(providers: ReadonlySet<BackendProvider>, apps: ReadonlySet<string>, events: EventRecorder, logger: DeciderLogger): Promise<void> {
+  for (const provider of providers) {
+    if (!provider.scalable) continue;
+    let strays: Instance[];
+    try {
+      strays = (await provider.list()).filter((instance) => !apps.has(instance.app));
+    } catch (err) {
+      logger.warn({ provider: provider.name, err }, 'reconciler: could not list instances to find strays');
+      continue;
+    }
+    for (const stray of strays) {
+      try {
+        await provider.stop(stray, { graceMs: 0 });
+        await events.emit(stray.app, 'orphan', `stopped ${stray.instanceId} at ${stray.address}: app ${stray.app} is not configured`, { instanceId: stray.instanceId });
+      } catch (err) {
+        logger.warn({ app: stray.app, instanceId: stray.instanceId, err }, 'reconciler: could not stop a stray instance');
+      }
+    }
+  }
 }
