@@ -5,8 +5,8 @@
  * removed in afterAll, so other runs sharing the engine are never touched.
  */
 import { randomBytes } from 'node:crypto';
-import type Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { AppConfig } from '../../config/resolve.js';
 import { DockerProvider } from '../../plugins/docker/docker-provider.js';
 import type { ProviderContext } from '../../plugins/provider.js';
@@ -15,6 +15,8 @@ import { dockerOrSkip } from '../helpers/docker.js';
 import { ECHO_IMAGE, ensureEchoImage } from '../helpers/echo-image.js';
 import { eventually } from '../helpers/eventually.js';
 import { freePort } from '../helpers/free-port.js';
+import { socketRelay } from '../helpers/socket-relay.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import type { ReconcilerHarness } from '../helpers/reconciler-harness.js';
 import { containers, echoId, events, reconcilerHarness, reportInflight, router, scaleTo, settledAt, WAIT } from '../helpers/reconciler-harness.js';
 
@@ -106,6 +108,30 @@ describe.skipIf(!engine.available)('reconciler with the docker provider', () => 
     const after = await settledAt(h, app, 2);
     expect(after.map((record) => record.id).sort()).toEqual(before.map((record) => record.id).sort());
     expect((await listed(docker, app)).map((c) => c.Id).sort()).toEqual(ids);
+  });
+
+  it('the engine away at start and again mid-run: error events VX_PROVIDER_ENGINE_UNREACHABLE, retried, nothing crashes, converges when it returns', async () => {
+    const relay = await socketRelay(await tempDir(), '/var/run/docker.sock', false);
+    onTestFinished(() => relay.close());
+    const app = appName('ru');
+    const apps = [dockerApp(app)];
+    const h = await reconcilerHarness(apps, () => new DockerProvider({ context: { apps, startingPort, stateDir: '/nonexistent', logger: quiet }, docker: new Docker({ socketPath: relay.path }), reconnect: { initialMs: 50, maxMs: 500 } }));
+    await scaleTo(h, app, 1);
+    await eventually(async () => {
+      const found = (await events(h, app)).filter((event) => event.kind === 'error' && event.code === 'VX_PROVIDER_ENGINE_UNREACHABLE');
+      expect(found.length).toBeGreaterThanOrEqual(2);
+    }, WAIT);
+    expect(await listed(docker, app)).toEqual([]);
+
+    await relay.resume();
+    await settledAt(h, app, 1);
+    await relay.stop();
+    await scaleTo(h, app, 2);
+    const before = (await events(h, app)).length;
+    await eventually(async () => expect((await events(h, app)).slice(before).some((event) => event.code === 'VX_PROVIDER_ENGINE_UNREACHABLE')).toBe(true), WAIT);
+    await relay.resume();
+    await settledAt(h, app, 2);
+    expect(await listed(docker, app)).toHaveLength(2);
   });
 
   it('a missing image: error events with VX_PROVIDER_IMAGE_MISSING, retried, nothing left behind', async () => {
