@@ -85,7 +85,7 @@ export class Reconciler {
   /** app → its pass in flight, and whether another was asked for meanwhile. */
   readonly #passes = new Map<string, { again: boolean; done: Promise<void> }>();
   /** app → a timer for a delayed pass (backoff); one per app at most. */
-  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
   #watcher: Watcher | undefined;
   #watching: Promise<void> | undefined;
   #closed = false;
@@ -163,7 +163,7 @@ export class Reconciler {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const timer of this.#timers.values()) clearTimeout(timer);
+    for (const { timer } of this.#timers.values()) clearTimeout(timer);
     this.#watcher?.cancel();
     await this.#monitor.close();
     // Passes first: one finishing its reads must not launch an operation after the abort below.
@@ -271,14 +271,18 @@ export class Reconciler {
 
   /** A pass of `app` in `ms` (the earlier of this and an already scheduled one wins). */
   #later(app: string, ms: number): void {
-    if (this.#closed || this.#timers.has(app)) return;
+    const at = Date.now() + ms;
+    const scheduled = this.#timers.get(app);
+    if (this.#closed || (scheduled !== undefined && scheduled.at <= at)) return;
+    if (scheduled !== undefined) clearTimeout(scheduled.timer);
     const timer = setTimeout(() => {
       this.#timers.delete(app);
       this.kick(app);
     }, ms);
     timer.unref();
-    this.#timers.set(app, timer);
+    this.#timers.set(app, { timer, at });
   }
+
 
   /** Watches ScaleJobs; a broken watch is re-created after retryMs, with a pass of every app. */
   async #watch(): Promise<void> {
