@@ -36,16 +36,4 @@ export class RouterWriter {
     this.#queues.set(app, next.catch(() => undefined));
     return next;
   }
-
-  /** The app's addresses as stored (empty when unset or unreadable). */
-  async read(app: string): Promise<string[]> {
-    const kv = await this.#store.get(keys.router(app));
-    if (kv === undefined) return [];
-    try {
-      const parsed: unknown = JSON.parse(kv.value.toString('utf8'));
-      return Array.isArray(parsed) ? parsed.filter((entry): entry is string => typeof entry === 'string') : [];
-    } catch {
-      return [];
-    }
-  }
 }
