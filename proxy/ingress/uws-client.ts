@@ -235,7 +235,8 @@ export class UwsClient implements Downstream {
   }
 
   private setPaused(paused: boolean): void {
-    if (this.paused === paused) return;
+    // A write can end the response (tryEnd finished): from then on `res` must not be touched at all.
+    if (this.paused === paused || this.done) return;
     this.paused = paused;
     if (paused) this.res.pause();
     else this.res.resume();
