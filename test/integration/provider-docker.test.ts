@@ -4,8 +4,6 @@
  * and removed in afterAll, so a failed run leaves nothing behind and other runs are never touched.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, Socket } from 'node:net';
-import type { Server } from 'node:net';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -16,6 +14,7 @@ import { appConfigOf } from '../helpers/app-config.js';
 import { dockerOrSkip } from '../helpers/docker.js';
 import { ECHO_IMAGE, ensureEchoImage } from '../helpers/echo-image.js';
 import { freePort } from '../helpers/free-port.js';
+import { socketRelay } from '../helpers/socket-relay.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const engine = await dockerOrSkip();
@@ -182,33 +181,3 @@ describe.skipIf(!engine.available)('docker provider', () => {
     await pump;
   });
 });
-
-/** A unix-socket relay in front of the engine's socket that a test can cut and restore: an engine restart, from the client's side. */
-async function socketRelay(dir: string, target: string): Promise<{ path: string; stop(): Promise<void>; resume(): Promise<void>; close(): Promise<void> }> {
-  const path = join(dir, 'relay.sock');
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  const listen = () =>
-    new Promise<void>((resolve, reject) => {
-      const s = createServer((client) => {
-        const upstream = new Socket();
-        upstream.connect(target);
-        for (const socket of [client, upstream]) {
-          sockets.add(socket);
-          socket.on('close', () => sockets.delete(socket));
-          socket.on('error', () => undefined);
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      s.once('error', reject);
-      s.listen(path, () => resolve());
-      server = s;
-    });
-  const stop = async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server = undefined;
-  };
-  await listen();
-  return { path, stop, resume: listen, close: stop };
-}
