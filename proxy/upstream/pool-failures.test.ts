@@ -1,29 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { eventually } from '../../test/helpers/eventually.js';
-import { Recorder, httpBackend, onRequestHeads, rawBackend } from '../../test/helpers/upstream-servers.js';
+import { Recorder, startBackend as backend, httpBackend, onRequestHeads, rawBackend, testPool as pool } from '../../test/helpers/upstream-servers.js';
 import type { Backend } from '../../test/helpers/upstream-servers.js';
-import { CHUNKED, UpstreamPool } from './index.js';
-import type { PoolOptions, UpstreamError } from './index.js';
-
-let cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
-
-async function backend(b: Promise<Backend>): Promise<Backend> {
-  const started = await b;
-  cleanups.push(() => started.close());
-  return started;
-}
-
-function pool(port: number, options: Partial<PoolOptions> = {}): UpstreamPool {
-  const p = new UpstreamPool({ host: '127.0.0.1', port, ...options });
-  cleanups.push(() => p.destroy());
-  return p;
-}
+import { CHUNKED } from './index.js';
+import type { UpstreamError, UpstreamPool } from './index.js';
 
 function send(p: UpstreamPool, method = 'GET', bodyLength = 0): Recorder {
   const rec = new Recorder();
@@ -105,15 +87,13 @@ describe('UpstreamPool failures', () => {
     // A listener that never accepts, with a backlog of 0: once one connection fills the accept
     // queue, the kernel drops further SYNs and connects hang (node:net always accepts, hence python).
     const listener = spawn('python3', ['-c', "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(0); print(s.getsockname()[1], flush=True); time.sleep(30)"]);
-    cleanups.push(() => {
+    onTestFinished(() => {
       listener.kill();
-      return Promise.resolve();
     });
     const port = await new Promise<number>((resolve) => listener.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
     const filler = net.connect(port, '127.0.0.1');
-    cleanups.push(() => {
+    onTestFinished(() => {
       filler.destroy();
-      return Promise.resolve();
     });
     await new Promise((resolve) => filler.once('connect', resolve));
     const err = await send(pool(port, { connectTimeoutMs: 100 })).failure();

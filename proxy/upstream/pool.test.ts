@@ -1,27 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../../test/helpers/eventually.js';
-import { Recorder, header, httpBackend, onRequestHeads, rawBackend } from '../../test/helpers/upstream-servers.js';
-import type { Backend } from '../../test/helpers/upstream-servers.js';
+import { Recorder, startBackend as backend, header, httpBackend, onRequestHeads, rawBackend, testPool as pool } from '../../test/helpers/upstream-servers.js';
 import { CHUNKED, InvalidArgumentError, UpstreamPool } from './index.js';
-import type { PoolOptions } from './index.js';
-
-let cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
-
-async function backend(b: Promise<Backend>): Promise<Backend> {
-  const started = await b;
-  cleanups.push(() => started.close());
-  return started;
-}
-
-function pool(port: number, options: Partial<PoolOptions> = {}): UpstreamPool {
-  const p = new UpstreamPool({ host: '127.0.0.1', port, ...options });
-  cleanups.push(() => p.destroy());
-  return p;
-}
 
 function get(p: UpstreamPool, path = '/', method = 'GET'): Recorder {
   const rec = new Recorder();

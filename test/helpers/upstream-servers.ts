@@ -1,12 +1,15 @@
 /**
  * Real backends on 127.0.0.1:0 for the upstream client's tests: node:http servers, raw `net` servers
  * that write hand-made (malformed, slow, truncated) responses, and a handler that records what the
- * client delivers. Everything started here is closed by the returned `close()`.
+ * client delivers. Everything started here is closed by the returned `close()`, or when the test
+ * finishes for `startBackend` and `testPool`.
  */
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { UpstreamError, UpstreamHandler } from '../../proxy/upstream/index.js';
+import { onTestFinished } from 'vitest';
+import { UpstreamPool } from '../../proxy/upstream/index.js';
+import type { PoolOptions, UpstreamError, UpstreamHandler } from '../../proxy/upstream/index.js';
 
 /** A started backend. */
 export interface Backend {
@@ -155,4 +158,18 @@ export class Recorder implements UpstreamHandler {
 export function header(headers: string[], name: string): string | undefined {
   for (let i = 0; i < headers.length; i += 2) if (headers[i]?.toLowerCase() === name) return headers[i + 1];
   return undefined;
+}
+
+/** Awaits a backend and closes it when the current test finishes. */
+export async function startBackend(starting: Promise<Backend>): Promise<Backend> {
+  const started = await starting;
+  onTestFinished(() => started.close());
+  return started;
+}
+
+/** A pool to 127.0.0.1:`port`, destroyed when the current test finishes (before the backends it talks to). */
+export function testPool(port: number, options: Partial<PoolOptions> = {}): UpstreamPool {
+  const pool = new UpstreamPool({ host: '127.0.0.1', port, ...options });
+  onTestFinished(() => pool.destroy());
+  return pool;
 }
