@@ -57,3 +57,12 @@ async function pingProblem(docker: Docker, timeoutMs: number): Promise<string | 
     clearTimeout(timer);
   }
 }
+
+/** The label marking one test file's containers (its value is a per-run id), so each file removes only its own. */
+export const TEST_RUN_LABEL = 'vortex.test-run';
+
+/** Force-removes every container, in any state, that carries all of `labels` (`key=value`). */
+export async function removeContainers(docker: Docker, labels: string[]): Promise<void> {
+  const found = await docker.listContainers({ all: true, filters: { label: labels } });
+  await Promise.all(found.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+}

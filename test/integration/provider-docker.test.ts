@@ -11,7 +11,7 @@ import { runProviderContract } from '../../plugins/conformance/provider-contract
 import { DockerProvider } from '../../plugins/docker/docker-provider.js';
 import type { BackendProvider, ProviderContext, ProviderEvent } from '../../plugins/provider.js';
 import { appConfigOf } from '../helpers/app-config.js';
-import { dockerOrSkip } from '../helpers/docker.js';
+import { TEST_RUN_LABEL as RUN_LABEL, dockerOrSkip, removeContainers } from '../helpers/docker.js';
 import { ECHO_IMAGE, ensureEchoImage } from '../helpers/echo-image.js';
 import { freePort } from '../helpers/free-port.js';
 import { socketRelay } from '../helpers/socket-relay.js';
@@ -19,14 +19,12 @@ import { tempDir } from '../helpers/temp-dir.js';
 
 const engine = await dockerOrSkip();
 const RUN = `vx-test-${randomBytes(4).toString('hex')}`;
-const RUN_LABEL = 'vortex.test-run';
 const quiet: ProviderContext['logger'] = { info: () => undefined, warn: () => undefined };
 
 /** Removes every container of this run (or of one app of it). */
-async function removeContainers(docker: Docker, app?: string): Promise<void> {
-  const label = [`${RUN_LABEL}=${RUN}`, ...(app === undefined ? [] : [`vortex.app=${app}`])];
-  const found = await docker.listContainers({ all: true, filters: { label } });
-  await Promise.all(found.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+/** This file's containers (of one app, when given). */
+function removeRunContainers(docker: Docker, app?: string): Promise<void> {
+  return removeContainers(docker, [`${RUN_LABEL}=${RUN}`, ...(app === undefined ? [] : [`vortex.app=${app}`])]);
 }
 
 function dockerApp(name: string, backend: Record<string, unknown> = {}) {
@@ -42,7 +40,7 @@ describe.skipIf(!engine.available)('docker provider', () => {
     startingPort = await freePort();
   });
   afterAll(async () => {
-    await removeContainers(docker);
+    await removeRunContainers(docker);
   });
 
   function context(): ProviderContext {
@@ -56,7 +54,7 @@ describe.skipIf(!engine.available)('docker provider', () => {
     killFromOutside: async (instance) => {
       await docker.getContainer(instance.id).kill();
     },
-    cleanup: (app) => removeContainers(docker, app),
+    cleanup: (app) => removeRunContainers(docker, app),
   });
 
   function provider(options: Partial<ConstructorParameters<typeof DockerProvider>[0]> = {}): BackendProvider {
@@ -67,7 +65,7 @@ describe.skipIf(!engine.available)('docker provider', () => {
 
   function appName(): string {
     const app = `dk-${randomBytes(3).toString('hex')}`;
-    onTestFinished(() => removeContainers(docker, app));
+    onTestFinished(() => removeRunContainers(docker, app));
     return app;
   }
 

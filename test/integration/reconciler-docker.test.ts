@@ -11,7 +11,7 @@ import type { AppConfig } from '../../config/resolve.js';
 import { DockerProvider } from '../../plugins/docker/docker-provider.js';
 import type { ProviderContext } from '../../plugins/provider.js';
 import { appConfigOf } from '../helpers/app-config.js';
-import { dockerOrSkip } from '../helpers/docker.js';
+import { TEST_RUN_LABEL as RUN_LABEL, dockerOrSkip, removeContainers } from '../helpers/docker.js';
 import { ECHO_IMAGE, ensureEchoImage } from '../helpers/echo-image.js';
 import { eventually } from '../helpers/eventually.js';
 import { freePort } from '../helpers/free-port.js';
@@ -22,7 +22,6 @@ import { containers, echoId, events, reconcilerHarness, reportInflight, router, 
 
 const engine = await dockerOrSkip();
 const RUN = `vx-rec-${randomBytes(4).toString('hex')}`;
-const RUN_LABEL = 'vortex.test-run';
 const quiet: ProviderContext['logger'] = { info: () => undefined, warn: () => undefined };
 
 /** Containers of this run for `app`, as the engine lists them by label. */
@@ -53,8 +52,7 @@ describe.skipIf(!engine.available)('reconciler with the docker provider', () => 
     startingPort = await freePort();
   });
   afterAll(async () => {
-    const found = await docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${RUN}`] } });
-    await Promise.all(found.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    await removeContainers(docker, [`${RUN_LABEL}=${RUN}`]);
   });
 
   function harness(apps: AppConfig[]): Promise<ReconcilerHarness> {
