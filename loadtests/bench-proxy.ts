@@ -18,6 +18,7 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLOCK_TICKS_PER_SECOND, readProcStat } from '../plugins/process/proc-stat.js';
 import { freePorts } from '../test/helpers/free-port.js';
 import { backendConfig, proxyConfig } from './proxy-bench/nginx-configs.js';
 
@@ -31,7 +32,6 @@ const IDLE_CONNS = Number(process.env.IDLE_CONNS ?? 10_000);
 const TARGETS = (process.env.TARGETS ?? 'direct nginx vortex http-proxy-3').split(/\s+/).filter(Boolean);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HERE = join(ROOT, 'loadtests/proxy-bench');
-const TICKS_PER_SECOND = 100;
 
 interface Server {
   name: string;
@@ -95,15 +95,9 @@ async function stopServer(server: Server): Promise<void> {
 async function treeCpuSeconds(pid: number): Promise<number> {
   const pids = [pid, ...spawnSync('pgrep', ['-P', String(pid)]).stdout.toString().split('\n').filter(Boolean).map(Number)];
   let ticks = 0;
-  for (const p of pids) {
-    try {
-      const fields = (await readFile(`/proc/${p}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // exited between listing and reading
-    }
-  }
-  return ticks / TICKS_PER_SECOND;
+  // A child that exited between the listing and the read counts nothing.
+  for (const p of pids) ticks += (await readProcStat(p))?.cpuTicks ?? 0;
+  return ticks / CLOCK_TICKS_PER_SECOND;
 }
 
 function wrk(port: number, conns: number, seconds: number): Promise<{ requests: number; durationUs: number; p50Us: number; p99Us: number; errors: number }> {

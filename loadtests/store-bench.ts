@@ -12,10 +12,11 @@
  *   ROUNDS=5 SECONDS=5 npm run bench:store
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLOCK_TICKS_PER_SECOND, readProcStat } from '../plugins/process/proc-stat.js';
 import { EmbeddedStore } from '../store/embedded/embedded-store.js';
 import { EtcdStore } from '../store/etcd/etcd-store.js';
 import type { Store } from '../store/store.js';
@@ -30,7 +31,6 @@ const CONCURRENCY = [1, 16, 256];
 const WATCH_RATE = 1_000;
 const VALUE = Buffer.alloc(256, 'v');
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TICKS_PER_SECOND = 100; // Linux USER_HZ, the unit of /proc/<pid>/stat times
 
 interface Target {
   name: 'embedded' | 'vortex-grpc' | 'etcd';
@@ -66,8 +66,9 @@ async function cpuSeconds(pid: number | undefined): Promise<number> {
     const usage = process.cpuUsage();
     return (usage.user + usage.system) / 1e6;
   }
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  const stat = await readProcStat(pid);
+  if (!stat) throw new Error(`process ${pid} is gone`);
+  return stat.cpuTicks / CLOCK_TICKS_PER_SECOND;
 }
 
 /** Closed loop: `concurrency` workers each put distinct keys back to back for SECONDS. */

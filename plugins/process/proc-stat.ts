@@ -15,7 +15,12 @@ export interface ProcStat {
   pgrp: number;
   /** Field 22: start time in clock ticks after boot; compared as a string, never converted. */
   startTime: string;
+  /** Fields 14 + 15: CPU time used so far (user + system), in clock ticks (USER_HZ, 100 per second on Linux). */
+  cpuTicks: number;
 }
+
+/** Clock ticks per second in /proc times (USER_HZ), fixed at 100 on Linux. */
+export const CLOCK_TICKS_PER_SECOND = 100;
 
 /**
  * Parses the text of /proc/<pid>/stat. Field 2 is the command name in parentheses and may itself hold
@@ -31,8 +36,10 @@ export function parseProcStat(text: string): ProcStat | undefined {
   const state = rest[0];
   const pgrp = Number(rest[2]);
   const startTime = rest[19];
+  const cpuTicks = Number(rest[11]) + Number(rest[12]);
   if (!Number.isInteger(pid) || state === undefined || !Number.isInteger(pgrp) || startTime === undefined || !/^\d+$/.test(startTime)) return undefined;
-  return { pid, state, pgrp, startTime };
+  if (!Number.isInteger(cpuTicks)) return undefined;
+  return { pid, state, pgrp, startTime, cpuTicks };
 }
 
 /** The stat of a live (or zombie) pid; undefined when no such process exists. */
