@@ -5,6 +5,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runCommand } from './run-command.js';
+import type { CommandResult } from './run-command.js';
 
 const RUN_CLI = fileURLToPath(new URL('./run-cli.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -20,20 +22,8 @@ export interface VortexProcess {
 }
 
 /** Runs the CLI to completion: exit code and output. */
-export function runVortex(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', RUN_CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+export function runVortex(args: string[], timeoutMs = 30_000): Promise<CommandResult> {
+  return runCommand(process.execPath, ['--import', 'tsx', RUN_CLI, ...args], { cwd: ROOT, timeoutMs });
 }
 
 export function startVortex(args: string[], readyLine: RegExp, timeoutMs = 30_000): Promise<VortexProcess> {

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcd } from '../helpers/etcd.js';
 import type { EtcdProcess } from '../helpers/etcd.js';
 import { freePort } from '../helpers/free-port.js';
+import { runCommand } from '../helpers/run-command.js';
+import type { CommandResult } from '../helpers/run-command.js';
 import { startVortex } from '../helpers/vortex-process.js';
 import type { VortexProcess } from '../helpers/vortex-process.js';
 
@@ -37,31 +39,9 @@ afterAll(async () => {
   await etcd?.stop();
 });
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs etcdctl against the server (or `endpoint`); `stdin` feeds e.g. a txn. Never throws on a non-zero exit. */
-function etcdctl(args: string[], stdin = '', endpoint = server.address): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(ETCDCTL_BIN, [`--endpoints=${endpoint}`, ...args], {
-      env: { ...process.env, ETCDCTL_API: '3' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), COMMAND_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin);
-  });
+function etcdctl(args: string[], stdin = '', endpoint = server.address): Promise<CommandResult> {
+  return runCommand(ETCDCTL_BIN, [`--endpoints=${endpoint}`, ...args], { stdin, env: { ...process.env, ETCDCTL_API: '3' }, timeoutMs: COMMAND_TIMEOUT_MS });
 }
 
 /** Runs etcdctl and expects success; returns stdout. */
