@@ -8,7 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { NotReadyError } from './errors.js';
 
 /** One probe's outcome: ready, or why not (for events and logs). */
-export type ProbeResult = { ok: true } | { ok: false; problem: string };
+export type ProbeResult = { ok: true } | { ok: false; problem: string; timedOut?: true };
 
 /** Probes once; never throws (an abort by `signal` is a not-ok result too). */
 export async function probeOnce(address: string, path: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
@@ -18,7 +18,7 @@ export async function probeOnce(address: string, path: string, timeoutMs: number
     await response.body?.cancel(); // the body is not needed; free the connection
     return response.status === 200 ? { ok: true } : { ok: false, problem: `status ${response.status}` };
   } catch (err) {
-    if (timeout.aborted) return { ok: false, problem: `no answer within ${timeoutMs} ms` };
+    if (timeout.aborted) return { ok: false, problem: `no answer within ${timeoutMs} ms`, timedOut: true };
     const cause = (err as { cause?: { code?: unknown } }).cause;
     return { ok: false, problem: typeof cause?.code === 'string' ? cause.code : (err as Error).message };
   }
@@ -47,9 +47,11 @@ export async function waitUntilReady(address: string, options: ReadinessOptions)
     signal?.throwIfAborted();
     const left = started + deadlineMs - Date.now();
     if (left <= 0) throw new NotReadyError(address, Date.now() - started, last);
-    const result = await probeOnce(address, path, Math.min(probeTimeoutMs, left), signal);
+    const budget = Math.min(probeTimeoutMs, left);
+    const result = await probeOnce(address, path, budget, signal);
     if (result.ok) return;
-    last = result.problem;
+    // A probe the deadline cut short and that timed out says nothing new: keep the last full answer.
+    if (!(result.timedOut && budget < probeTimeoutMs && last !== 'no probe yet')) last = result.problem;
     signal?.throwIfAborted();
     const pause = Math.min(intervalMs, started + deadlineMs - Date.now());
     if (pause > 0) await delay(pause, undefined, signal ? { signal } : {});
