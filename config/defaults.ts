@@ -27,6 +27,11 @@ export const DEFAULTS = {
       max_body_bytes: 100 * 1024 * 1024, // 100 MiB of request body (then 413)
       max_connections_per_backend: 256, // upstream sockets per backend; more requests queue
     },
+    websocket: {
+      max_message_bytes: 16 * 1024 * 1024, // 16 MiB per WebSocket message either way (then close 1009)
+      max_backpressure: 1024 * 1024, // 1 MiB buffered per direction beyond the message being sent (docs/proxy.md)
+      idle_timeout: 120_000, // 120 s without a frame from the client (uWS pings first; 0 = off, else 8 s..960 s)
+    },
   },
   admin: {
     listen: '127.0.0.1:8001',

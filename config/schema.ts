@@ -84,6 +84,20 @@ const proxySchema = z.strictObject({
       max_connections_per_backend: z.int().min(1).max(65_535).default(DEFAULTS.proxy.limits.max_connections_per_backend),
     })
     .prefault({}),
+  websocket: z
+    .strictObject({
+      max_message_bytes: size()
+        .refine((n) => n >= 1024 && n <= 2 ** 30, 'must be between 1KiB and 1GiB')
+        .default(DEFAULTS.proxy.websocket.max_message_bytes),
+      max_backpressure: size()
+        .refine((n) => n >= 1024 && n <= 2 ** 30, 'must be between 1KiB and 1GiB')
+        .default(DEFAULTS.proxy.websocket.max_backpressure),
+      // uWS aborts the process on any other value: 0 (off) or 8 s to 960 s, in whole seconds.
+      idle_timeout: duration()
+        .refine((ms) => ms === 0 || (ms >= 8_000 && ms <= 960_000), 'must be 0 (off) or between 8s and 960s')
+        .default(DEFAULTS.proxy.websocket.idle_timeout),
+    })
+    .prefault({}),
 });
 
 const adminSchema = z.strictObject({
