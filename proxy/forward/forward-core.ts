@@ -20,6 +20,20 @@ import type { IncomingHead } from './incoming-request.js';
 import { scanRequest } from './incoming-request.js';
 import { buildUpstreamHeaders } from './request-headers.js';
 
+/** What {@link ForwardCore.admit} needs of a client: a way to send the proxy's own answer. */
+export type Responder = Pick<Downstream, 'respond'>;
+
+/** A request that passed {@link ForwardCore.admit}. */
+export interface Admitted {
+  readonly app: AppState;
+  /** The header list to send upstream (request-headers.ts). */
+  readonly headers: string[];
+  /** Declared body length; -1 chunked, 0 none. */
+  readonly bodyLength: number;
+  /** Arrival time on the core's clock (ms). */
+  readonly now: number;
+}
+
 /** The forwarding core shared by both engines. */
 export class ForwardCore implements ExchangeContext {
   /** Counters for requests refused before an app was known (bad framing, limits, no route). */
@@ -50,6 +64,19 @@ export class ForwardCore implements ExchangeContext {
    * writability into, or null when the request was answered at once (the engine then reads no body).
    */
   handle(head: IncomingHead, client: Downstream): Exchange | null {
+    const admitted = this.admit(head, client);
+    if (admitted === null) return null;
+    const exchange = new Exchange(admitted.app, client, this, head.method, head.path, admitted.headers, admitted.bodyLength, admitted.now, head.peer);
+    exchange.start();
+    return exchange;
+  }
+
+  /**
+   * Validates, routes and rate-limits a request head, as for every request (a WebSocket upgrade
+   * included). Null when `client` has been answered (400/404/429/503 shutting_down); otherwise the
+   * app, the upstream header list and the arrival time.
+   */
+  admit(head: IncomingHead, client: Responder): Admitted | null {
     const state = this.state;
     const settings = state.settings;
     const scan = scanRequest(head, settings.maxHeaderBytes, settings.maxBodyBytes);
@@ -68,14 +95,10 @@ export class ForwardCore implements ExchangeContext {
       const own = app.limiter;
       if (own !== null && !own.check(clientIp, now)) return this.limited(client, head, app, own, scan.bodyLength !== 0);
     }
-
-    const headers = buildUpstreamHeaders(head.headers, head.peer, trustedPeer, scan.forwardedFor);
-    const exchange = new Exchange(app, client, this, head.method, head.path, headers, scan.bodyLength, now, head.peer);
-    exchange.start();
-    return exchange;
+    return { app, headers: buildUpstreamHeaders(head.headers, head.peer, trustedPeer, scan.forwardedFor), bodyLength: scan.bodyLength, now };
   }
 
-  private limited(client: Downstream, head: IncomingHead, app: AppState, limiter: SlidingWindowLimiter, hasBody: boolean): null {
+  private limited(client: Responder, head: IncomingHead, app: AppState, limiter: SlidingWindowLimiter, hasBody: boolean): null {
     app.stats.rateLimited++;
     return this.refuse(client, head, app.stats, 'rate_limited', app.name, hasBody, [
       'retry-after',
@@ -90,7 +113,7 @@ export class ForwardCore implements ExchangeContext {
   }
 
   private refuse(
-    client: Downstream,
+    client: Responder,
     head: IncomingHead,
     stats: AppStats,
     kind: ErrorKind,
