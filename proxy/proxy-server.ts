@@ -14,6 +14,10 @@ import { NodeIngress } from './ingress/node-ingress.js';
 import { UwsIngress } from './ingress/uws-ingress.js';
 import { ProxyState } from './proxy-state.js';
 import { RouterWatch } from './router-watch.js';
+import { GOING_AWAY } from './websocket/close-codes.js';
+import { UwsWebSockets } from './websocket/uws-websocket.js';
+import { WebSocketHub } from './websocket/websocket-hub.js';
+import { webSocketOptions } from './websocket/websocket-session.js';
 
 /** Where the proxy logs; a pino logger fits. */
 export interface ProxyLogger {
@@ -37,9 +41,11 @@ export interface RunningProxy {
   readonly engine: { name: 'uws' | 'node'; reason: string };
   readonly state: ProxyState;
   readonly core: ForwardCore;
+  /** The open proxied WebSockets (each also counts as in-flight on its app and backend). */
+  readonly websockets: WebSocketHub;
   /** Listening and not closing, and (with a store) the router watch is live: for /readyz. */
   ready(): boolean;
-  /** Graceful: stop accepting, wait for in-flight requests up to shutdown_timeout, then close everything. */
+  /** Graceful: stop accepting, wait for in-flight requests up to shutdown_timeout, close WebSockets with 1001, then close everything. */
   close(): Promise<void>;
   /** Closes every connection, client and upstream, now. */
   destroy(): Promise<void>;
@@ -48,6 +54,8 @@ export interface RunningProxy {
 const SILENT: ProxyLogger = { info: () => {}, warn: () => {} };
 /** How often a graceful close checks whether in-flight requests are done (ms). */
 const DRAIN_POLL_MS = 20;
+/** After shutdown_timeout, how long WebSockets closed with 1001 get for their closing handshakes (ms). */
+const WEBSOCKET_CLOSE_GRACE_MS = 1_000;
 
 /** Starts the proxy and resolves once it listens. */
 export async function startProxy(options: StartProxyOptions): Promise<RunningProxy> {
@@ -59,8 +67,12 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const state = new ProxyState(config);
   const accessLog = config.proxy.access_log.enabled ? new AccessLog(logger, config.proxy.access_log.sample_rate) : null;
   const core = new ForwardCore(state, accessLog);
+  const websockets = new WebSocketHub();
+  const wsContext = { core, hub: websockets, options: webSocketOptions(config) };
   const ingress: Ingress =
-    choice.engine === 'uws' ? new UwsIngress(choice.uws, core) : new NodeIngress(core, config.proxy.limits.max_header_bytes, config.proxy.timeouts.idle);
+    choice.engine === 'uws'
+      ? new UwsIngress(choice.uws, core, new UwsWebSockets(core, wsContext))
+      : new NodeIngress(core, config.proxy.limits.max_header_bytes, config.proxy.timeouts.idle);
   const watch = store === undefined ? null : new RouterWatch(store, state, logger);
   await watch?.start();
   let port: number;
@@ -76,6 +88,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   let closing: Promise<void> | null = null;
   const destroy = async (): Promise<void> => {
     core.closing = true;
+    websockets.terminateAll(GOING_AWAY, 'going away');
     ingress.close();
     await watch?.stop();
     state.retireAll();
@@ -87,8 +100,9 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       ingress.stopAccepting();
       const deadline = performance.now() + config.proxy.shutdown_timeout;
       while (state.inFlight() > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+      await websockets.closeAll(GOING_AWAY, 'going away', WEBSOCKET_CLOSE_GRACE_MS);
       await destroy();
     })());
   const ready = (): boolean => !core.closing && (watch === null || watch.live);
-  return { port, engine: { name: choice.engine, reason: choice.reason }, state, core, ready, close, destroy };
+  return { port, engine: { name: choice.engine, reason: choice.reason }, state, core, websockets, ready, close, destroy };
 }

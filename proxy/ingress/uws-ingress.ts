@@ -8,6 +8,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket as Liste
 import { normalizePeer } from '../client-ip.js';
 import type { UwsModule } from '../engine.js';
 import type { ForwardCore } from '../forward/forward-core.js';
+import type { UwsWebSockets } from '../websocket/uws-websocket.js';
 import { HeaderCollector } from './header-collector.js';
 import type { Ingress } from './ingress.js';
 import { UwsClient } from './uws-client.js';
@@ -22,8 +23,10 @@ export class UwsIngress implements Ingress {
   constructor(
     private readonly uws: UwsModule,
     private readonly core: ForwardCore,
+    websockets: UwsWebSockets,
   ) {
     this.app = uws.App();
+    websockets.register(this.app);
     this.app.any('/*', (res, req) => this.onRequest(res, req));
   }
 

@@ -21,6 +21,7 @@ export interface TestApp {
   upstreams?: string[];
   min_replicas?: number;
   ratelimiter?: { ratelimit: number; ratewindow: string };
+  drain_timeout?: string;
 }
 
 /** Builds a VortexConfig for `engine` with `apps` and extra top-level sections merged in. */
@@ -38,6 +39,7 @@ export function testConfig(
       match: { ...(a.host === undefined ? {} : { host: a.host }), path_prefix: a.path_prefix ?? '/' },
       min_replicas: a.min_replicas ?? (a.upstreams === undefined ? 0 : 1),
       ...(a.ratelimiter === undefined ? {} : { ratelimiter: a.ratelimiter }),
+      ...(a.drain_timeout === undefined ? {} : { drain_timeout: a.drain_timeout }),
       backend: a.upstreams === undefined ? { plugin: 'docker', image: 'vortex-test/echo:latest' } : { plugin: 'static', upstreams: a.upstreams },
     })),
   };
