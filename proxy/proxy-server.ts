@@ -15,6 +15,7 @@ import { UwsIngress } from './ingress/uws-ingress.js';
 import { ProxyState } from './proxy-state.js';
 import { RouterWatch } from './router-watch.js';
 import { GOING_AWAY } from './websocket/close-codes.js';
+import { NodeWebSockets } from './websocket/node-websocket.js';
 import { UwsWebSockets } from './websocket/uws-websocket.js';
 import { WebSocketHub } from './websocket/websocket-hub.js';
 import { webSocketOptions } from './websocket/websocket-session.js';
@@ -72,7 +73,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const ingress: Ingress =
     choice.engine === 'uws'
       ? new UwsIngress(choice.uws, core, new UwsWebSockets(core, wsContext))
-      : new NodeIngress(core, config.proxy.limits.max_header_bytes, config.proxy.timeouts.idle);
+      : new NodeIngress(core, config.proxy.limits.max_header_bytes, config.proxy.timeouts.idle, new NodeWebSockets(core, wsContext));
   const watch = store === undefined ? null : new RouterWatch(store, state, logger);
   await watch?.start();
   let port: number;

@@ -8,9 +8,12 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { normalizePeer } from '../client-ip.js';
 import type { Downstream } from '../forward/downstream.js';
+import { errorResponse } from '../forward/error-response.js';
 import type { ErrorResponse } from '../forward/error-response.js';
 import type { Exchange } from '../forward/exchange.js';
 import type { ForwardCore } from '../forward/forward-core.js';
+import { writeRawResponse } from '../websocket/node-websocket.js';
+import type { NodeWebSockets } from '../websocket/node-websocket.js';
 import type { Ingress } from './ingress.js';
 
 /** A client must send its whole request head within this (ms): uWS's fixed 10 s, matched. */
@@ -81,6 +84,7 @@ export class NodeIngress implements Ingress {
     private readonly core: ForwardCore,
     maxHeaderBytes: number,
     idleTimeoutMs: number,
+    websockets: NodeWebSockets,
   ) {
     this.server = http.createServer(
       {
@@ -94,6 +98,9 @@ export class NodeIngress implements Ingress {
       (req, res) => this.onRequest(req, res),
     );
     this.server.timeout = idleTimeoutMs;
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+      if (!websockets.handle(req, socket, head)) this.onOtherUpgrade(req, socket);
+    });
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -118,6 +125,31 @@ export class NodeIngress implements Ingress {
   close(): void {
     this.server.close();
     for (const socket of this.sockets) socket.destroy();
+  }
+
+  /**
+   * An upgrade to something other than WebSocket (h2c, ...): uWS serves it as a plain request with
+   * Upgrade dropped, and so does this, once; the connection closes after the response, as Node has
+   * already detached its parser. A body cannot be read off a detached parser: such a request gets 400.
+   */
+  private onOtherUpgrade(req: http.IncomingMessage, socket: Socket): void {
+    socket.on('error', () => undefined);
+    const length = req.headers['content-length'];
+    if (req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) {
+      const unrouted = this.core.unrouted;
+      unrouted.countError('bad_request');
+      unrouted.countStatus(400);
+      writeRawResponse(socket, errorResponse('bad_request', undefined));
+      return;
+    }
+    const res = new http.ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.on('finish', () => {
+      res.detachSocket(socket);
+      socket.destroySoon();
+    });
+    this.onRequest(req, res);
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -76,6 +76,11 @@ export abstract class WebSocketSession implements HeldRequest, OpenWebSocket {
     app.stats.inFlight++;
   }
 
+  /** Whether a refused connect may be tried once more on another backend (the engine can reconnect). */
+  protected get retryable(): boolean {
+    return true;
+  }
+
   /** Picks a backend and connects, or holds the upgrade (scale from zero), or answers 503. */
   start(): void {
     if (this.phase !== 'handshake') return;
@@ -145,7 +150,7 @@ export abstract class WebSocketSession implements HeldRequest, OpenWebSocket {
     if (kind === 'upstream_connect_failed' && backend !== null) {
       backend.markRefused(this.ctx.core.now());
       // Nothing reached the backend: trying the next one is as safe as HTTP's retry of a GET.
-      if (this.attempts < 2 && this.app.backends.list.length > 1) {
+      if (this.retryable && this.attempts < 2 && this.app.backends.list.length > 1) {
         this.app.stats.retries++;
         this.start();
         return;

@@ -4,16 +4,18 @@
  * own state read for the in-flight accounting.
  */
 import { createHash } from 'node:crypto';
+import type http from 'node:http';
 import net from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { WebSocket } from 'ws';
 import { eventually } from '../helpers/eventually.js';
-import { testConfig, testProxy } from '../helpers/proxy-harness.js';
+import { rawRequest, rawStatus, testConfig, testProxy } from '../helpers/proxy-harness.js';
 import type { TestApp } from '../helpers/proxy-harness.js';
+import { httpBackend } from '../helpers/upstream-servers.js';
 import { Inbox, closeOf, openClient, refusedStatus, wsBackend } from '../helpers/ws-backend.js';
 import type { RunningProxy } from '../../proxy/proxy-server.js';
 
-const ENGINES = ['uws'] as const;
+const ENGINES = ['uws', 'node'] as const;
 
 function app(name: string, ports: number[], more: Partial<TestApp> = {}): TestApp {
   return { name, upstreams: ports.map((p) => `127.0.0.1:${p}`), ...more };
@@ -234,6 +236,22 @@ for (const engine of ENGINES) {
         const inbox = new Inbox(ws);
         ws.send('woke');
         expect((await inbox.next()).data.toString()).toBe('woke');
+      });
+    });
+
+    describe('other upgrades', () => {
+      it('serves an upgrade to another protocol (h2c) as a plain request without Upgrade', async () => {
+        const seen: http.IncomingHttpHeaders[] = [];
+        const b = await httpBackend((req, res) => {
+          seen.push(req.headers);
+          res.end('plain');
+        });
+        onTestFinished(() => b.close());
+        const proxy = await testProxy(testConfig(engine, [app('web', [b.port])]));
+        const reply = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n', { until: (t) => t.endsWith('plain') });
+        expect(rawStatus(reply)).toBe(200);
+        expect(seen).toHaveLength(1);
+        expect(seen[0]!['upgrade']).toBeUndefined();
       });
     });
 
