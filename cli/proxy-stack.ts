@@ -82,7 +82,7 @@ export async function runProxyStack(options: ProxyStackOptions): Promise<void> {
       logger,
     });
     registerProbes(admin, {
-      registry: createProxyMetrics(proxy.state, proxy.core.unrouted),
+      registry: createProxyMetrics(proxy.state, proxy.core.unrouted, proxy.websockets),
       checks: [{ name: 'proxy', ok: () => proxy.ready() }, ...(options.checks ?? [])],
     });
     const stopReload = signals.onReload(() => void reload(options, proxy, telemetry));

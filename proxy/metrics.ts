@@ -10,6 +10,8 @@ import type { AppState } from './app-state.js';
 import { LATENCY_BUCKETS_MS } from './app-stats.js';
 import type { AppStats } from './app-stats.js';
 import { ERROR_KINDS } from './forward/error-response.js';
+import type { WebSocketHub } from './websocket/websocket-hub.js';
+import { registerWebSocketMetrics } from './websocket/websocket-metrics.js';
 
 /** The apps to expose (ProxyState fits). */
 export interface MetricsSource {
@@ -91,9 +93,10 @@ class AppStatsHistogram extends Histogram<'app'> {
 /**
  * A Registry with Vortex's proxy metrics over `source`, plus Node's process metrics (prom-client's
  * defaults). `unrouted` (ForwardCore.unrouted) adds the requests that reached no app to the request,
- * latency and error series as app="_unrouted". Serve `registry.metrics()` with `registry.contentType`.
+ * latency and error series as app="_unrouted"; `websockets` (RunningProxy.websockets) adds the
+ * WebSocket series. Serve `registry.metrics()` with `registry.contentType`.
  */
-export function createProxyMetrics(source: MetricsSource, unrouted?: AppStats): Registry {
+export function createProxyMetrics(source: MetricsSource, unrouted?: AppStats, websockets?: WebSocketHub): Registry {
   const registry = new Registry();
   const registers = [registry];
   const apps = () => source.apps.values();
@@ -199,6 +202,7 @@ export function createProxyMetrics(source: MetricsSource, unrouted?: AppStats): 
       for (const app of apps()) this.set({ app: app.name }, backendCounts(app, now).ready);
     },
   });
+  if (websockets !== undefined) registerWebSocketMetrics(registry, source, websockets);
   collectDefaultMetrics({ register: registry });
   for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
   return registry;
