@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clampReason, isAbnormal, isSendable, lostBackendCode } from './close-codes.js';
+import { clampReason, isAbnormal, isSendable, lostBackendCode, protocolErrorCode } from './close-codes.js';
 
 describe('close codes', () => {
   it.each([
@@ -41,5 +41,14 @@ describe('close codes', () => {
     const clamped = clampReason('é'.repeat(100));
     expect(Buffer.byteLength(clamped)).toBeLessThanOrEqual(123);
     expect(clamped).toBe('é'.repeat(61));
+  });
+
+  it("maps ws's protocol errors to the close code ws sent", () => {
+    const err = (code: string) => Object.assign(new Error('x'), { code });
+    expect(protocolErrorCode(err('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'))).toBe(1009);
+    expect(protocolErrorCode(err('WS_ERR_INVALID_UTF8'))).toBe(1007);
+    expect(protocolErrorCode(err('WS_ERR_INVALID_OPCODE'))).toBe(1002);
+    expect(protocolErrorCode(err('ECONNRESET'))).toBeUndefined();
+    expect(protocolErrorCode(null)).toBeUndefined();
   });
 });

@@ -39,6 +39,27 @@ export function lostBackendCode(backendReady: boolean): number {
   return backendReady ? INTERNAL_ERROR : GOING_AWAY;
 }
 
+/** `ws`'s error codes for a peer's protocol violation (ws/lib/receiver.js) and the close code `ws` sends for each. */
+const WS_ERROR_CODES: Readonly<Record<string, number>> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: MESSAGE_TOO_BIG,
+  WS_ERR_INVALID_UTF8: 1007,
+};
+
+/**
+ * The close code `ws` sent the backend when it broke the protocol (`err` from the upstream's 'error'
+ * event): 1009 for a message over the limit, 1007 for invalid UTF-8, 1002 for any other WS_ERR_*;
+ * undefined for a socket error. `ws` then stops reading, so its 'close' reports 1006, and this is the
+ * code the client should get instead.
+ */
+export function protocolErrorCode(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('WS_ERR_')) return undefined;
+  return WS_ERROR_CODES[code] ?? 1002;
+}
+
+/** What uWS's close handler says (with 1006) when a client message was over maxPayloadLength. */
+export const UWS_TOO_BIG_REASON = 'Received too big message';
+
 /** Close reasons are at most 123 bytes of UTF-8 (a control frame carries 125, less the code). */
 export function clampReason(reason: string): string {
   if (Buffer.byteLength(reason) <= 123) return reason;

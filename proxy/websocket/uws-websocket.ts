@@ -26,7 +26,7 @@ import type { ForwardCore } from '../forward/forward-core.js';
 import { filterResponseHeaders } from '../forward/response-headers.js';
 import { HeaderCollector } from '../ingress/header-collector.js';
 import { statusLine } from '../ingress/status-line.js';
-import { TRY_AGAIN_LATER, clampReason, isAbnormal, isSendable, lostBackendCode } from './close-codes.js';
+import { ABNORMAL, MESSAGE_TOO_BIG, TRY_AGAIN_LATER, UWS_TOO_BIG_REASON, clampReason, isAbnormal, isSendable, lostBackendCode, protocolErrorCode } from './close-codes.js';
 import { relayHandshake } from './upgrade-headers.js';
 import type { RelayHandshake } from './upgrade-headers.js';
 import { WebSocketSession } from './websocket-session.js';
@@ -59,6 +59,8 @@ class UwsWebSocketSession extends WebSocketSession {
   private client: UwsSocket<UserData> | null = null;
   private upstream: WebSocket | null = null;
   private upstreamPaused = false;
+  /** The close code `ws` sent the backend for a protocol violation; its 'close' will say 1006. */
+  private upstreamErrorCode: number | undefined = undefined;
   private readonly userData: UserData = { session: this };
 
   constructor(
@@ -118,7 +120,8 @@ class UwsWebSocketSession extends WebSocketSession {
       return;
     }
     if (upstream.readyState === WebSocket.CLOSING) return;
-    if (isAbnormal(code)) upstream.terminate();
+    if (code === ABNORMAL && reason === UWS_TOO_BIG_REASON) upstream.close(MESSAGE_TOO_BIG, 'message too big');
+    else if (isAbnormal(code)) upstream.terminate();
     else if (isSendable(code)) upstream.close(code, reason);
     else upstream.close();
   }
@@ -150,7 +153,9 @@ class UwsWebSocketSession extends WebSocketSession {
       if (upstream === this.upstream) this.upstreamRefused(response);
     });
     upstream.on('error', (err) => {
-      if (upstream === this.upstream && this.phase === 'handshake') this.upstreamFailed(err);
+      if (upstream !== this.upstream) return;
+      if (this.phase === 'handshake') this.upstreamFailed(err);
+      else this.upstreamErrorCode = protocolErrorCode(err);
     });
     upstream.on('message', (data, isBinary) => {
       if (upstream === this.upstream) this.fromUpstream(data, isBinary);
@@ -240,7 +245,9 @@ class UwsWebSocketSession extends WebSocketSession {
       this.finish();
       return;
     }
-    if (isAbnormal(code)) client.end(lostBackendCode(this.backend?.state === 'ready'), 'backend connection lost');
+    const violated = this.upstreamErrorCode;
+    if (violated !== undefined) client.end(violated, violated === MESSAGE_TOO_BIG ? 'message too big' : 'backend broke the protocol');
+    else if (isAbnormal(code)) client.end(lostBackendCode(this.backend?.state === 'ready'), 'backend connection lost');
     else if (isSendable(code)) client.end(code, reason);
     else client.end();
     this.finish();

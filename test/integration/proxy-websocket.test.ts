@@ -293,6 +293,32 @@ for (const engine of ENGINES) {
 }
 
 describe('proxy WebSockets (uws only)', () => {
+  it('closes the backend side with 1009 when a client message is over max_message_bytes (uWS cuts the client)', async () => {
+    const b = await wsBackend();
+    const proxy = await testProxy(testConfig('uws', [app('chat', [b.port])], { proxy: { websocket: { max_message_bytes: '64KiB' } } }));
+    const ws = await openClient(proxy.port);
+    const closed = closeOf(ws);
+    ws.send(Buffer.alloc(65 * 1024));
+    // uWS closes the client's connection without a close frame; it reports "Received too big message".
+    expect((await closed).code).toBe(1006);
+    await eventually(() => expect(b.closes.map((c) => c.code)).toEqual([1009]));
+  });
+
+  it('closes with 1009 both ways when a backend message is over max_message_bytes', async () => {
+    const b = await wsBackend({
+      onConnection: (ws) => {
+        ws.on('message', () => ws.send(Buffer.alloc(65 * 1024)));
+        return false;
+      },
+    });
+    const proxy = await testProxy(testConfig('uws', [app('chat', [b.port])], { proxy: { websocket: { max_message_bytes: '64KiB' } } }));
+    const ws = await openClient(proxy.port);
+    const closed = closeOf(ws);
+    ws.send('go');
+    expect((await closed).code).toBe(1009);
+    await eventually(() => expect(b.closes.map((c) => c.code)).toEqual([1009]));
+  });
+
   it('closes a client with 1013 when more than max_backpressure waits for a backend that stopped reading', async () => {
     const b = await wsBackend({
       onConnection: (ws) => {
