@@ -4,14 +4,19 @@
  * own state read for the in-flight accounting.
  */
 import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import type http from 'node:http';
 import net from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { WebSocket } from 'ws';
+import { stringify } from 'yaml';
 import { eventually } from '../helpers/eventually.js';
 import { rawRequest, rawStatus, testConfig, testProxy } from '../helpers/proxy-harness.js';
 import type { TestApp } from '../helpers/proxy-harness.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { httpBackend } from '../helpers/upstream-servers.js';
+import { startVortex } from '../helpers/vortex-process.js';
 import { Inbox, closeOf, openClient, refusedStatus, wsBackend } from '../helpers/ws-backend.js';
 import type { RunningProxy } from '../../proxy/proxy-server.js';
 
@@ -177,6 +182,34 @@ for (const engine of ENGINES) {
         expect(next.handshakes).toHaveLength(1);
         expect((await closed).code).toBe(1001);
         await eventually(() => expect(proxy.state.apps.get('chat')!.stats.inFlight).toBe(1));
+      });
+    });
+
+    describe('vortex up', () => {
+      it('on SIGTERM closes an open WebSocket with 1001 after shutdown_timeout and exits 0', async () => {
+        const b = await wsBackend();
+        const dir = await tempDir();
+        const file = join(dir, 'vortex.yaml');
+        await writeFile(
+          file,
+          stringify({
+            proxy: { listen: '127.0.0.1:0', engine, shutdown_timeout: '300ms' },
+            admin: { listen: '127.0.0.1:0' },
+            store: { data_dir: join(dir, 'data') },
+            apps: [{ name: 'chat', backend: { plugin: 'static', upstreams: [b.address] } }],
+          }),
+        );
+        const up = await startVortex(['up', '-c', file], /^vortex up: proxy on /);
+        onTestFinished(async () => {
+          await up.stop('SIGKILL');
+        });
+        const port = Number(/proxy on http:\/\/127\.0\.0\.1:(\d+)/.exec(up.ready)![1]);
+        const ws = await openClient(port);
+        const closed = closeOf(ws, 10_000);
+        const exit = up.stop('SIGTERM');
+        expect((await closed).code).toBe(1001);
+        expect(await exit).toBe(0);
+        expect(b.closes.map((c) => c.code)).toEqual([1001]);
       });
     });
 
