@@ -42,7 +42,7 @@ export interface WsBackendOptions {
   onConnection?: (ws: WebSocket, req: IncomingMessage) => boolean | void;
 }
 
-/** Starts an echo backend (closed when the test finishes). A text message `close:<code>:<reason>` makes it close. */
+/** Starts an echo backend (closed when the test finishes). A text message `close:<code>:<reason>` (or `close`, without a code) makes it close. */
 export async function wsBackend(options: WsBackendOptions = {}): Promise<WsBackend> {
   const handshakes: IncomingMessage[] = [];
   const sockets = new Set<WebSocket>();
@@ -73,6 +73,7 @@ export async function wsBackend(options: WsBackendOptions = {}): Promise<WsBacke
         const text = isBinary ? '' : (data as Buffer).toString();
         const command = /^close:(\d+):(.*)$/.exec(text);
         if (command !== null) ws.close(Number(command[1]), command[2]);
+        else if (text === 'close') ws.close();
         else ws.send(data as Buffer, { binary: isBinary });
       });
     });

@@ -120,6 +120,18 @@ for (const engine of ENGINES) {
         expect(await closed).toEqual({ code: 4002, reason: 'later' });
       });
 
+      it('relays a close without a code as one without a code, both ways', async () => {
+        const b = await wsBackend();
+        const proxy = await testProxy(testConfig(engine, [app('chat', [b.port])]));
+        const fromClient = await openClient(proxy.port);
+        fromClient.close();
+        await eventually(() => expect(b.closes).toEqual([{ code: 1005, reason: '' }]));
+        const fromBackend = await openClient(proxy.port);
+        const closed = closeOf(fromBackend);
+        fromBackend.send('close');
+        expect(await closed).toEqual({ code: 1005, reason: '' });
+      });
+
       it('closes the client with 1011 when its backend dies', async () => {
         const b = await wsBackend();
         const proxy = await testProxy(testConfig(engine, [app('chat', [b.port])]));
@@ -326,6 +338,14 @@ for (const engine of ENGINES) {
 }
 
 describe('proxy WebSockets (uws only)', () => {
+  it('tries the other backend when one refuses the connection', async () => {
+    const b = await wsBackend();
+    const proxy = await testProxy(testConfig('uws', [app('chat', [b.port, await deadPort()])]));
+    for (let i = 0; i < 4; i++) await openClient(proxy.port);
+    expect(b.handshakes).toHaveLength(4);
+    expect(proxy.state.apps.get('chat')!.stats.retries).toBeGreaterThan(0);
+  });
+
   it('closes the backend side with 1009 when a client message is over max_message_bytes (uWS cuts the client)', async () => {
     const b = await wsBackend();
     const proxy = await testProxy(testConfig('uws', [app('chat', [b.port])], { proxy: { websocket: { max_message_bytes: '64KiB' } } }));
