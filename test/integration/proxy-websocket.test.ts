@@ -11,6 +11,10 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { WebSocket } from 'ws';
 import { stringify } from 'yaml';
+import { Telemetry } from '../../proxy/telemetry.js';
+import { ClientMetrics, clientMetricsId } from '../../store/records/client-metrics.js';
+import { Records } from '../../store/records/records.js';
+import { openTestStore } from '../helpers/embedded-store.js';
 import { eventually } from '../helpers/eventually.js';
 import { rawRequest, rawStatus, testConfig, testProxy } from '../helpers/proxy-harness.js';
 import type { TestApp } from '../helpers/proxy-harness.js';
@@ -168,6 +172,25 @@ for (const engine of ENGINES) {
         await eventually(() => expect(inFlight(proxy, 'chat')).toEqual({ app: 0, backends: [0] }));
         expect(proxy.websockets.size).toBe(0);
         expect(proxy.websockets.statsOf(proxy.state.apps.get('chat')!).open).toBe(0);
+      });
+
+      it("shows in telemetry as in flight on its backend, draining included, which is what the reconciler's drain waits on", async () => {
+        const { store } = await openTestStore();
+        const old = await wsBackend();
+        const next = await wsBackend();
+        const proxy = await testProxy(testConfig(engine, [app('chat', [old.port])]), store);
+        const telemetry = new Telemetry({ store, source: proxy.state, proxyId: 'ws-test', intervalMs: 200 });
+        onTestFinished(() => telemetry.stop());
+        telemetry.start();
+        const records = new Records(store);
+        const read = async () => (await records.get(ClientMetrics, clientMetricsId('chat', 'ws-test')))?.record;
+        const ws = await openClient(proxy.port);
+        await eventually(async () => expect(await read()).toMatchObject({ inflight: 1, backends: { [old.address]: 1 } }));
+        proxy.state.setRouter('chat', [next.address]);
+        await eventually(async () => expect((await read())?.backends).toEqual({ [old.address]: 1, [next.address]: 0 }));
+        ws.close(1000);
+        await eventually(async () => expect(await read()).toMatchObject({ inflight: 0, backends: { [next.address]: 0 } }));
+        expect((await read())?.backends[old.address] ?? 0).toBe(0);
       });
 
       it('closes open WebSockets with 1001 once shutdown_timeout has passed', async () => {
