@@ -52,6 +52,7 @@ function restartOnly(config: VortexConfig): Record<string, unknown> {
   return {
     'proxy.listen': config.proxy.listen,
     'proxy.engine': config.proxy.engine,
+    'proxy.websocket': config.proxy.websocket,
     'admin.listen': config.admin.listen,
     'admin.token': config.admin.token === undefined ? 'unset' : 'set',
     store: config.store,

@@ -69,7 +69,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const accessLog = config.proxy.access_log.enabled ? new AccessLog(logger, config.proxy.access_log.sample_rate) : null;
   const core = new ForwardCore(state, accessLog);
   const websockets = new WebSocketHub();
-  const wsContext = { core, hub: websockets, options: webSocketOptions(config) };
+  const wsContext = { core, hub: websockets, options: webSocketOptions(config, state) };
   const ingress: Ingress =
     choice.engine === 'uws'
       ? new UwsIngress(choice.uws, core, new UwsWebSockets(core, wsContext))

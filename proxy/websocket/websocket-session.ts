@@ -36,14 +36,20 @@ export interface WebSocketOptions {
   readonly handshakeTimeoutMs: number;
 }
 
-/** The session settings from a config (read once at start: uWS fixes them when the route is registered). */
-export function webSocketOptions(config: VortexConfig): WebSocketOptions {
-  const { websocket, timeouts } = config.proxy;
+/**
+ * The session settings: `proxy.websocket` as it was at start (uWS fixes it when the route is
+ * registered), and the handshake timeout from `live.config` (ProxyState's, so a reload applies it).
+ */
+export function webSocketOptions(config: VortexConfig, live: { readonly config: VortexConfig }): WebSocketOptions {
+  const { websocket } = config.proxy;
   return {
     maxMessageBytes: websocket.max_message_bytes,
     maxBackpressure: websocket.max_backpressure,
     idleTimeoutMs: websocket.idle_timeout,
-    handshakeTimeoutMs: timeouts.connect + timeouts.header,
+    get handshakeTimeoutMs(): number {
+      const { timeouts } = live.config.proxy;
+      return timeouts.connect + timeouts.header;
+    },
   };
 }
 
