@@ -19,7 +19,7 @@ import { eventually } from '../helpers/eventually.js';
 import { rawRequest, rawStatus, testConfig, testProxy } from '../helpers/proxy-harness.js';
 import type { TestApp } from '../helpers/proxy-harness.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { httpBackend } from '../helpers/upstream-servers.js';
+import { httpBackend, rawBackend } from '../helpers/upstream-servers.js';
 import { startVortex } from '../helpers/vortex-process.js';
 import { Inbox, closeOf, openClient, refusedStatus, wsBackend } from '../helpers/ws-backend.js';
 import type { RunningProxy } from '../../proxy/proxy-server.js';
@@ -284,6 +284,16 @@ for (const engine of ENGINES) {
         expect(refused.status).toBe(403);
         expect(refused.body).toBe('no way');
         expect(refused.headers['content-type']).toBe('text/plain');
+        await eventually(() => expect(proxy.state.apps.get('chat')!.stats.inFlight).toBe(0));
+      });
+
+      it('answers 504 when the backend sends no 101 within the connect and header timeouts', async () => {
+        const silent = await rawBackend((socket) => socket.on('error', () => undefined));
+        onTestFinished(() => silent.close());
+        const proxy = await testProxy(testConfig(engine, [app('chat', [silent.port])], { proxy: { timeouts: { connect: '200ms', header: '300ms' } } }));
+        const refused = await refusedStatus(openClient(proxy.port));
+        expect(refused.status).toBe(504);
+        expect(JSON.parse(refused.body)).toEqual({ error: 'upstream_timeout', app: 'chat' });
         await eventually(() => expect(proxy.state.apps.get('chat')!.stats.inFlight).toBe(0));
       });
 
