@@ -117,7 +117,7 @@ export class UwsWebSocketSession extends WebSocketSession {
     if (upstream.readyState === WebSocket.CLOSING) return;
     if (code === ABNORMAL && reason === UWS_TOO_BIG_REASON) upstream.close(MESSAGE_TOO_BIG, 'message too big');
     else if (isAbnormal(code)) upstream.terminate();
-    else if (isSendable(code)) upstream.close(code, reason);
+    else if (isSendable(code)) upstream.close(code, clampReason(reason));
     else upstream.close();
   }
 
@@ -221,6 +221,8 @@ export class UwsWebSocketSession extends WebSocketSession {
     // Messages only arrive after 'open', and uWS opens the client inside that handler.
     if (client === null) return;
     const sent = client.send(data as Buffer, isBinary);
+    // A failed write can close the socket inside send(); a closed uWS WebSocket must not be touched.
+    if (this.client === null) return;
     // 2 = dropped over uWS's maxBackpressure, which is set so that cannot happen while we pause in time.
     if (sent === 2) this.goAway(TRY_AGAIN_LATER, 'client too slow');
     else if (!this.upstreamPaused && client.getBufferedAmount() > this.ctx.options.maxBackpressure) {
