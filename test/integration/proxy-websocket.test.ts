@@ -343,6 +343,29 @@ for (const engine of ENGINES) {
         await eventually(() => expect(inFlight(proxy, 'chat')).toEqual({ app: 4, backends: [2, 2] }));
       });
 
+      it('sorts out 200 WebSockets when a third vanish, one backend dies and the proxy shuts down, all at once', async () => {
+        const a = await wsBackend();
+        const b = await wsBackend();
+        const proxy = await testProxy(testConfig(engine, [app('chat', [a.port, b.port])], { proxy: { shutdown_timeout: '500ms' } }));
+        const clients = await Promise.all(Array.from({ length: 200 }, () => openClient(proxy.port)));
+        const inboxes = clients.map((c) => new Inbox(c));
+        const closes = clients.map((c) => closeOf(c, 20_000));
+        clients.forEach((c, i) => c.send(i % 2 === 0 ? 'text' : Buffer.alloc(1000)));
+        for (const inbox of inboxes) await inbox.next();
+        clients.forEach((c, i) => {
+          for (let k = 0; k < 20; k++) c.send(Buffer.alloc(4096));
+          if (i % 3 === 0) c.terminate();
+        });
+        a.kill();
+        await proxy.close();
+        // Round-robin put even-numbered clients on `a`: those not terminated get 1011, `b`'s get 1001 at shutdown.
+        const codes = (await Promise.all(closes)).map((c, i) => [i % 3 === 0 ? 'gone' : i % 2 === 0 ? 'a' : 'b', c.code]);
+        expect(new Set(codes.filter(([who]) => who === 'gone').map(([, code]) => code))).toEqual(new Set([1006]));
+        expect(codes.filter(([who]) => who === 'a').every(([, code]) => code === 1011)).toBe(true);
+        expect(codes.filter(([who]) => who === 'b').every(([, code]) => code === 1001)).toBe(true);
+        await eventually(() => expect([proxy.state.apps.get('chat')!.stats.inFlight, proxy.websockets.size]).toEqual([0, 0]));
+      });
+
       it('loses nothing to a client that stops reading while the backend sends 16 MiB', async () => {
         const chunk = patterned(512 * 1024, 3);
         const count = 32;
