@@ -52,7 +52,7 @@ class Direction {
 
   private flushClose(): void {
     const frame = this.pendingClose;
-    if (frame === null || this.to.destroyed) return;
+    if (frame === null || this.to.destroyed || this.to.writableEnded) return;
     this.pendingClose = null;
     this.stopped = true;
     if (!this.scanner.sawClose) this.to.write(frame);

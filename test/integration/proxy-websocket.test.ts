@@ -111,6 +111,19 @@ for (const engine of ENGINES) {
       });
     });
 
+    describe('timeouts', () => {
+      it('keeps an open WebSocket past the handshake timeout and the HTTP idle timeout', async () => {
+        const b = await wsBackend();
+        const proxy = await testProxy(testConfig(engine, [app('chat', [b.port])], { proxy: { timeouts: { connect: '100ms', header: '200ms', idle: '300ms' } } }));
+        const ws = await openClient(proxy.port);
+        const inbox = new Inbox(ws);
+        // Idle on purpose: three times the longest of those timeouts.
+        await new Promise((resolve) => setTimeout(resolve, 900));
+        ws.send('still here');
+        expect((await inbox.next()).data.toString()).toBe('still here');
+      });
+    });
+
     describe('closing', () => {
       it('relays close codes and reasons both ways', async () => {
         const b = await wsBackend();
