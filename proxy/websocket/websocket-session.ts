@@ -2,7 +2,7 @@
  * One proxied WebSocket's life on either engine, from an admitted upgrade request to the close of
  * both sides: backend choice (the same round-robin as HTTP, one retry elsewhere on a refused
  * connect, hold while the app scales from zero), accounting, and the handshake's outcome. The
- * engines subclass it for the I/O (uws-websocket.ts relays frames; node-websocket.ts tunnels).
+ * engines subclass it for the I/O (uws-websocket-session.ts relays messages; node-websocket.ts tunnels).
  *
  * Accounting invariant: from construction until {@link finish} (exactly once), the session counts
  * in `app.stats.inFlight`, and from the pick of a backend until finish in that `backend.inFlight`;
