@@ -18,6 +18,7 @@ export function crossCheck(config: ParsedConfig): { path: KeyPath; message: stri
   checkApps(config, report);
   checkStore(config, report);
   checkListenersApart(config, report);
+  checkWorkers(config, report);
   return found;
 }
 
@@ -97,6 +98,13 @@ function checkListenersApart(config: ParsedConfig, report: Report): void {
     );
     if (clash) report(path, `${text} uses the same port as ${formatKeyPath(clash.path)}`);
     seen.push({ path, ...address });
+  }
+}
+
+/** Worker threads share one port through uWS (SO_REUSEPORT); node:http in a worker cannot do that here. */
+function checkWorkers({ proxy }: ParsedConfig, report: Report): void {
+  if (proxy.engine === 'node' && proxy.workers !== 1) {
+    report(['proxy', 'workers'], `is ${proxy.workers}, must be 1 with proxy.engine: node (worker threads run only on the uws engine)`);
   }
 }
 

@@ -7,6 +7,8 @@ export const DEFAULTS = {
     listen: '0.0.0.0:8000',
     /** auto: uWebSockets.js when its native build loads, node:http otherwise. */
     engine: 'auto',
+    /** Threads serving proxy.listen: 1 = the main thread alone; N or auto (= available cores) = N worker threads (uws only). */
+    workers: 1 as number | 'auto',
     trusted_proxies: ['127.0.0.1/32', '::1/128'],
     /** How long a request waits for a backend of an app scaling from zero. */
     hold_timeout: 30_000, // 30 s

@@ -184,6 +184,9 @@ describe('loadConfig: more problems', () => {
     ['proxy: { trusted_proxies: [10.0.0.0/33] }', 'proxy.trusted_proxies[0]: expected an IP address or CIDR block'],
     ['proxy: { limits: { max_body_bytes: 10 parsecs } }', 'proxy.limits.max_body_bytes: expected a size like'],
     ['admin: { token: short }', 'admin.token: an admin token needs at least 16 characters'],
+    ['proxy: { workers: 0 }', 'proxy.workers: must be ≥ 1 (got 0)'],
+    ['proxy: { workers: many }', 'proxy.workers: expected auto or an integer from 1 to 64'],
+    ['proxy: { engine: node, workers: 2 }', 'proxy.workers: is 2, must be 1 with proxy.engine: node'],
     ['apps: {}', 'apps: expected array'],
     ['- just\n- a list', ': expected object'],
   ])('%s', (text, expected) => {
@@ -198,6 +201,7 @@ describe('docs/configuration.md', () => {
     const rows = new Map([...doc.matchAll(/^\| `([a-z_.[\]]+)` \| `([^`]*)` \|/gm)].map((match) => [match[1]!, match[2]!]));
     const expected: Record<string, unknown> = {
       'proxy.listen': config.proxy.listen,
+      'proxy.workers': config.proxy.workers,
       'proxy.hold_timeout': config.proxy.hold_timeout,
       'proxy.access_log.sample_rate': config.proxy.access_log.sample_rate,
       'proxy.timeouts.header': config.proxy.timeouts.header,

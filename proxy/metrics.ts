@@ -14,6 +14,8 @@ import { ERROR_KINDS } from './forward/error-response.js';
 /** The apps to expose (ProxyState fits). */
 export interface MetricsSource {
   readonly apps: ReadonlyMap<string, AppState>;
+  /** Called before each metric reads the apps' counters (worker threads keep theirs in shared memory). */
+  refreshCounters?(): void;
 }
 
 /**
@@ -96,8 +98,12 @@ class AppStatsHistogram extends Histogram<'app'> {
 export function createProxyMetrics(source: MetricsSource, unrouted?: AppStats): Registry {
   const registry = new Registry();
   const registers = [registry];
-  const apps = () => source.apps.values();
+  const apps = () => {
+    source.refreshCounters?.();
+    return source.apps.values();
+  };
   function* counted(): Iterable<Counted> {
+    source.refreshCounters?.();
     yield* source.apps.values();
     if (unrouted !== undefined) yield { name: UNROUTED_APP, stats: unrouted };
   }

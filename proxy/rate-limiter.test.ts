@@ -104,7 +104,7 @@ describe('SlidingWindowLimiter', () => {
   it('keeps memory fixed under a flood of distinct clients and forgets the least recently seen', () => {
     const l = limiter(1, 60_000, 64);
     const bytes = l.memoryBytes;
-    expect(bytes).toBe(128 * 48);
+    expect(bytes).toBe(128 * 40);
     for (let i = 0; i < 100_000; i++) l.check({ v6: false, hi: 0, lo: i, tail: [0, 0] }, i);
     expect(l.memoryBytes).toBe(bytes);
     expect(l.evictions).toBeGreaterThan(99_000);
