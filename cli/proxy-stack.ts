@@ -52,6 +52,7 @@ function restartOnly(config: VortexConfig): Record<string, unknown> {
   return {
     'proxy.listen': config.proxy.listen,
     'proxy.engine': config.proxy.engine,
+    'proxy.workers': config.proxy.workers,
     'admin.listen': config.admin.listen,
     'admin.token': config.admin.token === undefined ? 'unset' : 'set',
     store: config.store,
@@ -118,7 +119,7 @@ async function reload(options: ProxyStackOptions, proxy: RunningProxy, telemetry
   const before = restartOnly(options.config);
   const after = restartOnly(next);
   const changed = Object.keys(before).filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
-  proxy.state.applyConfig(next);
+  proxy.applyConfig(next);
   telemetry?.attach();
   if (changed.length > 0) logger.warn({ keys: changed }, 'SIGHUP: these settings apply only after a restart');
   logger.info({ file: configFile, apps: next.apps.map((a) => a.name) }, 'config reloaded');

@@ -1,8 +1,10 @@
 /**
  * Starts the proxy: state from the config, the engine `proxy.engine` picks, the listener on
  * `proxy.listen`, and (with a store) the watch on router lists. Graceful close stops accepting,
- * lets in-flight requests finish up to `proxy.shutdown_timeout`, then cuts what is left.
+ * lets in-flight requests finish up to `proxy.shutdown_timeout`, then cuts what is left. With
+ * `proxy.workers` above 1 (uws engine) worker threads serve the port instead (proxy/workers/).
  */
+import { availableParallelism } from 'node:os';
 import type { VortexConfig } from '../config/resolve.js';
 import { parseHostPort } from '../config/listen-address.js';
 import type { Store } from '../store/store.js';
@@ -14,6 +16,7 @@ import { NodeIngress } from './ingress/node-ingress.js';
 import { UwsIngress } from './ingress/uws-ingress.js';
 import { ProxyState } from './proxy-state.js';
 import { RouterWatch } from './router-watch.js';
+import { WorkerFleet } from './workers/worker-fleet.js';
 
 /** Where the proxy logs; a pino logger fits. */
 export interface ProxyLogger {
@@ -35,8 +38,13 @@ export interface RunningProxy {
   readonly port: number;
   /** Which engine runs and why. */
   readonly engine: { name: 'uws' | 'node'; reason: string };
+  /** The proxy's state; with worker threads, the main thread's copy that telemetry and /metrics read. */
   readonly state: ProxyState;
   readonly core: ForwardCore;
+  /** The worker threads serving the port; null when the main thread serves it (`proxy.workers: 1`). */
+  readonly workers: WorkerFleet | null;
+  /** Applies a reloaded config (SIGHUP), in every thread. */
+  applyConfig(config: VortexConfig): void;
   /** Listening and not closing, and (with a store) the router watch is live: for /readyz. */
   ready(): boolean;
   /** Graceful: stop accepting, wait for in-flight requests up to shutdown_timeout, then close everything. */
@@ -56,6 +64,9 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const listen = parseHostPort(config.proxy.listen);
   if (listen === undefined) throw new TypeError(`proxy.listen: invalid host:port ${JSON.stringify(config.proxy.listen)}`);
   const choice = chooseEngine(config.proxy.engine);
+  const threads = workerThreads(config.proxy.workers);
+  if (threads > 1 && choice.engine === 'uws') return startFleet(options, threads, listen, choice.reason, logger);
+  if (threads > 1) logger.warn({ workers: threads, reason: choice.reason }, 'proxy.workers needs the uws engine; serving from the main thread alone');
   const state = new ProxyState(config);
   const accessLog = config.proxy.access_log.enabled ? new AccessLog(logger, config.proxy.access_log.sample_rate) : null;
   const core = new ForwardCore(state, accessLog);
@@ -90,5 +101,54 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       await destroy();
     })());
   const ready = (): boolean => !core.closing && (watch === null || watch.live);
-  return { port, engine: { name: choice.engine, reason: choice.reason }, state, core, ready, close, destroy };
+  const applyConfig = (next: VortexConfig): void => state.applyConfig(next);
+  return { port, engine: { name: choice.engine, reason: choice.reason }, state, core, workers: null, applyConfig, ready, close, destroy };
+}
+
+/** `proxy.workers` as a thread count: `auto` is the cores this process may use. */
+export function workerThreads(workers: number | 'auto'): number {
+  return workers === 'auto' ? availableParallelism() : workers;
+}
+
+/** The proxy served by `threads` worker threads; this thread keeps the router watch. */
+async function startFleet(
+  options: StartProxyOptions,
+  threads: number,
+  listen: { host: string; port: number },
+  reason: string,
+  logger: ProxyLogger,
+): Promise<RunningProxy> {
+  const { config, store } = options;
+  const fleet = await WorkerFleet.start({ config, threads, host: listen.host, port: listen.port, logger });
+  const watch = store === undefined ? null : new RouterWatch(store, fleet, logger);
+  try {
+    await watch?.start();
+  } catch (err) {
+    await fleet.destroy();
+    throw err;
+  }
+  logger.info({ engine: 'uws', reason, port: fleet.port, workers: threads }, `proxy listening on ${listen.host}:${fleet.port} (uws, ${threads} worker threads)`);
+  let closing: Promise<void> | null = null;
+  let destroying: Promise<void> | null = null;
+  const destroy = (): Promise<void> =>
+    (destroying ??= (async () => {
+      await watch?.stop();
+      await fleet.destroy();
+    })());
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await watch?.stop();
+      await fleet.close(fleet.state.config.proxy.shutdown_timeout);
+    })());
+  return {
+    port: fleet.port,
+    engine: { name: 'uws', reason },
+    state: fleet.state,
+    core: fleet.core,
+    workers: fleet,
+    applyConfig: (next) => fleet.applyConfig(next),
+    ready: () => fleet.ready() && (watch === null || watch.live),
+    close,
+    destroy,
+  };
 }
