@@ -34,6 +34,8 @@ export class FleetMemory implements ProxyMemory {
   readonly backends: SlotTable;
   /** Limiter tables by name (limiter-key.ts). */
   private readonly limiters = new Map<string, SharedArrayBuffer>();
+  /** Names already reported as past a bound (reported once). */
+  private readonly overflowed = new Set<string>();
   /** The newest table name per limiter scope: a rebuilt limiter replaces its scope's table. */
   private readonly current = new Map<string, string>();
   private pending: { released: string[]; apps: [string, number][]; backends: [string, number][]; limitersChanged: boolean } = {
@@ -65,7 +67,7 @@ export class FleetMemory implements ProxyMemory {
     const key = backendKey(app, address);
     if (this.backends.get(key) === undefined) {
       const slot = this.backends.allocate(key);
-      if (slot < 0) this.onBound('backends', key, this.backends.capacity);
+      if (slot < 0) this.overflow('backends', key);
       else this.pending.backends.push([key, slot]);
     }
     return new Int32Array(1);
@@ -123,7 +125,13 @@ export class FleetMemory implements ProxyMemory {
   private allocateApp(app: string): void {
     if (this.apps.get(app) !== undefined) return;
     const slot = this.apps.allocate(app);
-    if (slot < 0) this.onBound('apps', app, this.apps.capacity);
+    if (slot < 0) this.overflow('apps', app);
     else this.pending.apps.push([app, slot]);
+  }
+
+  private overflow(table: 'apps' | 'backends', name: string): void {
+    if (this.overflowed.has(`${table}:${name}`)) return;
+    this.overflowed.add(`${table}:${name}`);
+    this.onBound(table, name, this[table].capacity);
   }
 }

@@ -113,6 +113,8 @@ export class WorkerFleet implements RouterSink {
 
   /** A router list changed (RouterWatch): the main state first, then every worker. */
   setRouter(app: string, addresses: readonly string[]): void {
+    // Fresh in-flight counts first: a removed backend that some worker is busy on stays draining.
+    this.refresh();
     this.state.setRouter(app, addresses);
     const valid = this.state.routerLists.get(app) ?? [];
     this.broadcast({ type: 'router', version: ++this.version, app, addresses: [...valid], slots: this.memory.takeUpdate() });
@@ -120,6 +122,7 @@ export class WorkerFleet implements RouterSink {
 
   /** A reloaded config: the main state first, then every worker. */
   applyConfig(config: VortexConfig): void {
+    this.refresh();
     this.state.applyConfig(config);
     this.memory.pruneLimiters(this.limiterScopes());
     this.broadcast({ type: 'config', version: ++this.version, config, slots: this.memory.takeUpdate() });
