@@ -139,6 +139,11 @@ export class WorkerFleet implements RouterSink {
     return responsesByThread(this.layout);
   }
 
+  /** Each worker slot now: its thread (null while restarting), whether it listens, restarts in the last window. */
+  threads(): Array<{ thread: number; worker: Worker | null; listening: boolean; restarts: number }> {
+    return this.slots.map((slot) => ({ thread: slot.thread, worker: slot.worker, listening: slot.listening, restarts: slot.restarts.length }));
+  }
+
   /** Not closing, and at least one worker listens. */
   ready(): boolean {
     return !this.closed && this.slots.some((slot) => slot.listening);
