@@ -124,5 +124,20 @@ describe('SlidingWindowLimiter', () => {
     expect(() => limiter(1, 0)).toThrow('windowMs must be > 0 (got 0)');
     expect(() => limiter(1, 1, 0)).toThrow('maxClients must be an integer ≥ 1 (got 0)');
     expect(() => limiter(1, 1, 1, 129)).toThrow('ipv6Prefix must be 1..128 (got 129)');
+    const odd = new SharedArrayBuffer(SlidingWindowLimiter.bytesFor(8) + 40);
+    expect(() => new SlidingWindowLimiter({ limit: 1, windowMs: 1, maxClients: 8, ipv6Prefix: 64, buffer: odd })).toThrow(
+      `buffer must be SlidingWindowLimiter.bytesFor(n) bytes (got ${SlidingWindowLimiter.bytesFor(8) + 40})`,
+    );
+  });
+
+  it('shares counts between limiters over one SharedArrayBuffer, whatever maxClients each was given', () => {
+    const buffer = new SharedArrayBuffer(SlidingWindowLimiter.bytesFor(64));
+    const one = new SlidingWindowLimiter({ limit: 4, windowMs: 1_000, maxClients: 64, ipv6Prefix: 64, buffer });
+    const two = new SlidingWindowLimiter({ limit: 4, windowMs: 1_000, maxClients: 1_000, ipv6Prefix: 64, buffer });
+    expect(one.memoryBytes).toBe(two.memoryBytes);
+    expect(burst(one, A, 100, 3)).toBe(3);
+    expect(burst(two, A, 200, 3)).toBe(1);
+    expect(burst(one, B, 300, 1)).toBe(1);
+    expect(one.remaining).toBe(3);
   });
 });

@@ -45,7 +45,8 @@ export interface RateLimiterOptions {
   ipv6Prefix: number;
   /**
    * Where the table lives: a zeroed SharedArrayBuffer of {@link SlidingWindowLimiter.bytesFor} bytes
-   * that limiters in other threads use too (same limit and window). Omitted: a private table.
+   * that limiters in other threads use too (same limit and window). Its size decides the table, so a
+   * limiter joining a table made for another `maxClients` still shares it. Omitted: a private table.
    */
   buffer?: SharedArrayBuffer;
 }
@@ -74,6 +75,9 @@ function slotCount(maxClients: number): number {
   return 2 ** Math.ceil(Math.log2(Math.max(PROBES, maxClients * 2)));
 }
 
+/** Bytes of one slot: WORDS Uint32 words and TIMES Float64 fields. */
+const SLOT_BYTES = WORDS * 4 + TIMES * 8;
+
 export class SlidingWindowLimiter {
   readonly limit: number;
   readonly windowMs: number;
@@ -88,7 +92,7 @@ export class SlidingWindowLimiter {
 
   /** Bytes of the table for `maxClients` (the size of a shared `buffer`). */
   static bytesFor(maxClients: number): number {
-    return slotCount(maxClients) * (WORDS * 4 + TIMES * 8);
+    return slotCount(maxClients) * SLOT_BYTES;
   }
 
   readonly #mask: number;
@@ -104,10 +108,11 @@ export class SlidingWindowLimiter {
     if (!Number.isInteger(ipv6Prefix) || ipv6Prefix < 1 || ipv6Prefix > 128) throw new RangeError(`ipv6Prefix must be 1..128 (got ${ipv6Prefix})`);
     this.limit = limit;
     this.windowMs = windowMs;
-    const slots = slotCount(maxClients);
-    const bytes = SlidingWindowLimiter.bytesFor(maxClients);
-    const buffer = options.buffer ?? new ArrayBuffer(bytes);
-    if (buffer.byteLength !== bytes) throw new RangeError(`buffer must be ${bytes} bytes for maxClients ${maxClients} (got ${buffer.byteLength})`);
+    const buffer = options.buffer ?? new ArrayBuffer(SlidingWindowLimiter.bytesFor(maxClients));
+    const slots = buffer.byteLength / SLOT_BYTES;
+    if (slots < PROBES || 2 ** Math.round(Math.log2(slots)) !== slots) {
+      throw new RangeError(`buffer must be SlidingWindowLimiter.bytesFor(n) bytes (got ${buffer.byteLength})`);
+    }
     this.#mask = slots - 1;
     this.#words = new Uint32Array(buffer, 0, slots * WORDS);
     this.#times = new Float64Array(buffer, slots * WORDS * 4, slots * TIMES);

@@ -119,11 +119,15 @@ describe('FleetMemory and ThreadMemory', () => {
     expect(w1!.apps.get('a')!.limiter!.check(client, 1)).toBe(false);
 
     const globalBefore = w1!.globalLimiter;
+    const tablesBefore = new Map(f.memory.snapshot().limiters);
     const next = config([app('a', { ratelimiter: { ratelimit: 6, ratewindow: '1s' } })]);
     f.main.applyConfig(next);
     f.memory.pruneLimiters(new Set(['global', 'app:a']));
     const update = f.memory.takeUpdate();
-    expect(update.limiters?.map(([name]) => name).sort()).toEqual(['app:a|6|1000|16', 'global|100|10000|16']);
+    const tablesAfter = new Map(update.limiters);
+    expect([...tablesAfter.keys()].sort()).toEqual(['app:a', 'global']);
+    expect(tablesAfter.get('global')).toBe(tablesBefore.get('global'));
+    expect(tablesAfter.get('app:a')).not.toBe(tablesBefore.get('app:a'));
     f.workers.forEach((w) => {
       (w.memory as ThreadMemory).apply(update);
       w.applyConfig(next);
@@ -131,5 +135,21 @@ describe('FleetMemory and ThreadMemory', () => {
     // A fresh table for the changed limit; the unchanged global limiter (and its table) stays.
     expect(w0!.apps.get('a')!.limiter!.check(client, 1)).toBe(true);
     expect(w1!.globalLimiter).toBe(globalBefore);
+  });
+
+  it('gives a worker started later the tables the others use, even when only max_tracked_clients changed since', () => {
+    const limited = (maxClients: number) =>
+      parseConfig(stringify({ ratelimiter: { ratelimit: 3, ratewindow: '10s', max_tracked_clients: maxClients }, apps: [app('a')] }), 't.yaml', { env: {} });
+    const f = fleet(limited(16), 1);
+    const client = { v6: false, hi: 0, lo: 0x0a000001, tail: [0, 0] as [number, number] };
+    for (let i = 0; i < 3; i++) expect(f.workers[0]!.globalLimiter.check(client, 1)).toBe(true);
+    // The limit stays, so the main state keeps its limiter and table (as one thread would).
+    f.main.applyConfig(limited(64));
+    expect(f.memory.takeUpdate().limiters).toBeNull();
+    const late = new ThreadMemory(f.layout, 0);
+    late.apply(f.memory.snapshot());
+    const restarted = new ProxyState(limited(64), late);
+    onTestFinished(() => restarted.destroy());
+    expect(restarted.globalLimiter.check(client, 1)).toBe(false);
   });
 });

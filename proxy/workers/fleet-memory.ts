@@ -10,7 +10,7 @@
 import { AppStats } from '../app-stats.js';
 import type { LimiterKey, LimiterTable, ProxyMemory } from '../proxy-memory.js';
 import { SlidingWindowLimiter } from '../rate-limiter.js';
-import { limiterName, limiterScope } from './limiter-key.js';
+import { limiterScope } from './limiter-key.js';
 import { backendKey } from './shared-layout.js';
 import type { SharedLayout } from './shared-layout.js';
 import { SlotTable } from './slot-table.js';
@@ -21,7 +21,7 @@ export interface SlotUpdate {
   readonly released: string[];
   readonly apps: [string, number][];
   readonly backends: [string, number][];
-  /** Every limiter table in use now (a worker replaces its set), or null when unchanged. */
+  /** The limiter table of every scope in use now (a worker replaces its set), or null when unchanged. */
   readonly limiters: [string, SharedArrayBuffer][] | null;
 }
 
@@ -32,12 +32,10 @@ export type BoundWarning = (table: 'apps' | 'backends', name: string, capacity: 
 export class FleetMemory implements ProxyMemory {
   readonly apps: SlotTable;
   readonly backends: SlotTable;
-  /** Limiter tables by name (limiter-key.ts). */
+  /** The newest limiter table per scope (limiter-key.ts): a rebuilt limiter replaces its scope's table. */
   private readonly limiters = new Map<string, SharedArrayBuffer>();
   /** Names already reported as past a bound (reported once). */
   private readonly overflowed = new Set<string>();
-  /** The newest table name per limiter scope: a rebuilt limiter replaces its scope's table. */
-  private readonly current = new Map<string, string>();
   private pending: { released: string[]; apps: [string, number][]; backends: [string, number][]; limitersChanged: boolean } = {
     released: [],
     apps: [],
@@ -73,32 +71,19 @@ export class FleetMemory implements ProxyMemory {
     return new Int32Array(1);
   }
 
+  /** A fresh table: ProxyState asks only when it builds a limiter (new, or its limit or window changed). */
   limiterBuffer(key: LimiterKey, table: LimiterTable): SharedArrayBuffer {
-    const name = limiterName(key, table);
-    this.current.set(limiterScope(key), name);
-    let buffer = this.limiters.get(name);
-    if (buffer === undefined) {
-      buffer = new SharedArrayBuffer(SlidingWindowLimiter.bytesFor(table.maxClients));
-      this.limiters.set(name, buffer);
-      this.pending.limitersChanged = true;
-    }
+    const buffer = new SharedArrayBuffer(SlidingWindowLimiter.bytesFor(table.maxClients));
+    this.limiters.set(limiterScope(key), buffer);
+    this.pending.limitersChanged = true;
     return buffer;
   }
 
-  /**
-   * After a config was applied: keeps only the newest table of each limiter scope still in use
-   * (`global`, `app:<name>` for apps with their own limiter); a worker drops its views of the others
-   * when it applies the same config.
-   */
+  /** After a config was applied: forgets the tables of scopes no limiter has any more (an app removed, or its limiter). */
   pruneLimiters(scopesInUse: ReadonlySet<string>): void {
-    const keep = new Set<string>();
-    for (const [scope, name] of this.current) {
-      if (scopesInUse.has(scope)) keep.add(name);
-      else this.current.delete(scope);
-    }
-    for (const name of [...this.limiters.keys()]) {
-      if (keep.has(name)) continue;
-      this.limiters.delete(name);
+    for (const scope of [...this.limiters.keys()]) {
+      if (scopesInUse.has(scope)) continue;
+      this.limiters.delete(scope);
       this.pending.limitersChanged = true;
     }
   }

@@ -5,9 +5,9 @@
  * memory private to this thread: it still serves, but its counters miss the fleet's totals.
  */
 import { AppStats } from '../app-stats.js';
-import type { LimiterKey, LimiterTable, ProxyMemory } from '../proxy-memory.js';
+import type { LimiterKey, ProxyMemory } from '../proxy-memory.js';
 import type { SlotUpdate } from './fleet-memory.js';
-import { limiterName } from './limiter-key.js';
+import { limiterScope } from './limiter-key.js';
 import { backendKey, inFlightCell, roundRobinCell, statsBlock } from './shared-layout.js';
 import type { SharedLayout } from './shared-layout.js';
 
@@ -45,7 +45,7 @@ export class ThreadMemory implements ProxyMemory {
     return slot === undefined ? new AppStats() : new AppStats(statsBlock(this.layout, this.thread, slot));
   }
 
-  limiterBuffer(key: LimiterKey, table: LimiterTable): SharedArrayBuffer | undefined {
-    return this.limiters.get(limiterName(key, table));
+  limiterBuffer(key: LimiterKey): SharedArrayBuffer | undefined {
+    return this.limiters.get(limiterScope(key));
   }
 }
