@@ -19,12 +19,13 @@ import { ForwardCore } from '../forward/forward-core.js';
 import type { ProxyLogger } from '../proxy-server.js';
 import { ProxyState } from '../proxy-state.js';
 import type { RouterSink } from '../router-watch.js';
-import { sumIntoState, backendInFlightTotal, responsesByThread } from './fleet-counters.js';
+import { BackendSlotSweep } from './backend-slot-sweep.js';
+import { responsesByThread, sumIntoState } from './fleet-counters.js';
 import { FleetMemory } from './fleet-memory.js';
 import { limiterScope } from './limiter-key.js';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
 import { pruneRestarts, restartDelay } from './restart-budget.js';
-import { backendKey, clearThread, createLayout } from './shared-layout.js';
+import { clearThread, createLayout } from './shared-layout.js';
 import type { SharedLayout } from './shared-layout.js';
 import { spawnProxyWorker } from './worker-script.js';
 
@@ -71,8 +72,7 @@ export class WorkerFleet implements RouterSink {
   private version = 0;
   private closed = false;
   private readonly slots: WorkerSlot[] = [];
-  /** Backend keys out of every list, with the version at which that was seen (see sweep). */
-  private readonly unlistedAt = new Map<string, number>();
+  private readonly sweep: BackendSlotSweep;
   private readonly timer: NodeJS.Timeout;
 
   private constructor(private readonly options: FleetOptions) {
@@ -84,6 +84,7 @@ export class WorkerFleet implements RouterSink {
     this.state = new ProxyState(options.config, this.memory);
     this.state.refreshCounters = () => this.refresh();
     this.core = new ForwardCore(this.state);
+    this.sweep = new BackendSlotSweep(this.state, this.memory);
     this.memory.pruneLimiters(this.limiterScopes());
     // Workers start from a full snapshot; nothing pending is news to them.
     this.memory.takeUpdate();
@@ -131,7 +132,9 @@ export class WorkerFleet implements RouterSink {
   /** Sums the workers' counters into the main state and frees backend slots nothing uses any more. */
   refresh(): void {
     sumIntoState(this.state, this.core.unrouted, this.memory);
-    this.sweep();
+    let oldestAck = this.version;
+    for (const slot of this.slots) if (slot.worker !== null) oldestAck = Math.min(oldestAck, slot.acked);
+    this.sweep.run(this.version, oldestAck);
   }
 
   /** Responses each worker has sent so far, by thread index. */
@@ -268,33 +271,6 @@ export class WorkerFleet implements RouterSink {
     const scopes = new Set<string>([limiterScope({ scope: 'global' })]);
     for (const app of this.state.apps.values()) if (app.limiter !== null) scopes.add(limiterScope({ scope: 'app', app: app.name }));
     return scopes;
-  }
-
-  /**
-   * Frees the slot of an app backend that is in no list (main state), once every live worker has
-   * applied a version in which it was gone (so none can pick it again) and no thread has a request
-   * on it. Until then the slot keeps counting its last requests.
-   */
-  private sweep(): void {
-    const listed = new Set<string>();
-    for (const app of this.state.apps.values()) {
-      for (const backend of app.backends.list) listed.add(backendKey(app.name, backend.address));
-      for (const backend of app.backends.draining) if (backend.state !== 'closed') listed.add(backendKey(app.name, backend.address));
-    }
-    let oldestAck = this.version;
-    for (const slot of this.slots) if (slot.worker !== null) oldestAck = Math.min(oldestAck, slot.acked);
-    for (const [key, index] of [...this.memory.backends.entries()]) {
-      if (listed.has(key)) {
-        this.unlistedAt.delete(key);
-        continue;
-      }
-      const since = this.unlistedAt.get(key);
-      if (since === undefined) this.unlistedAt.set(key, this.version);
-      else if (oldestAck >= since && backendInFlightTotal(this.layout, index) === 0) {
-        this.unlistedAt.delete(key);
-        this.memory.releaseBackend(key);
-      }
-    }
   }
 }
 
