@@ -97,8 +97,10 @@ export class WorkerFleet implements RouterSink {
     const fleet = new WorkerFleet(options);
     for (let thread = 0; thread < options.threads; thread++) fleet.slots.push(emptySlot(thread));
     for (let attempt = 1; ; attempt++) {
-      fleet.port = options.port === 0 ? await freePort(options.host) : options.port;
       try {
+        // A fixed port is probed too: the workers share it with SO_REUSEPORT, which would also let
+        // them join another process's SO_REUSEPORT listener there instead of failing.
+        fleet.port = await probePort(options.host, options.port);
         await Promise.all(fleet.slots.map((slot) => fleet.spawn(slot)));
         return fleet;
       } catch (err) {
@@ -278,14 +280,18 @@ function emptySlot(thread: number): WorkerSlot {
   return { thread, worker: null, listening: false, acked: 0, stopping: false, exited: Promise.resolve(), restarts: [], restartTimer: null };
 }
 
-/** A port free on `host` right now (another process may take it before the workers bind it). */
-function freePort(host: string): Promise<number> {
+/**
+ * Binds `port` on `host` without SO_REUSEPORT and lets it go: resolves with the port (a free one for
+ * 0), rejects (EADDRINUSE) when anything listens there. Another process may take it before the
+ * workers bind it; for port 0 the fleet then tries another.
+ */
+function probePort(host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
+    server.listen(port, host, () => {
+      const bound = (server.address() as AddressInfo).port;
+      server.close(() => resolve(bound));
     });
   });
 }

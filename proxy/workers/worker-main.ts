@@ -56,7 +56,7 @@ if (!('uws' in loaded)) throw new Error(`a proxy worker needs the uws engine: ${
 const accessLog = init.config.proxy.access_log.enabled ? new AccessLog(logger, init.config.proxy.access_log.sample_rate) : null;
 // Epoch-based milliseconds: every thread's limiter must read one clock (performance.now() starts per thread).
 const core = new ForwardCore(state, accessLog, () => performance.timeOrigin + performance.now());
-const ingress = new UwsIngress(loaded.uws, core);
+const ingress = new UwsIngress(loaded.uws, core, true);
 
 let closing = false;
 

@@ -180,6 +180,24 @@ describe('proxy.workers: 2', () => {
   });
 });
 
+describe('one port, one proxy', () => {
+  it('a second proxy on a port in use fails to listen, with or without workers', async () => {
+    const backend = await namedBackend('b');
+    const apps = [{ name: 'web', upstreams: [backend.address] }];
+    const single = await testProxy(testConfig('uws', apps));
+    const listen = { listen: `127.0.0.1:${single.port}` };
+    await expect(testProxy(testConfig('uws', apps, { proxy: listen }))).rejects.toThrow(`uWS could not listen on 127.0.0.1:${single.port}`);
+    await expect(testProxy(testConfig('uws', apps, { proxy: { ...listen, workers: 2 } }))).rejects.toThrow('EADDRINUSE');
+    await single.close();
+
+    const { proxy: fleet } = await workersProxy(apps);
+    const taken = { listen: `127.0.0.1:${fleet.port}` };
+    await expect(testProxy(testConfig('uws', apps, { proxy: taken }))).rejects.toThrow(`uWS could not listen on 127.0.0.1:${fleet.port}`);
+    await expect(testProxy(testConfig('uws', apps, { proxy: { ...taken, workers: 2 } }))).rejects.toThrow('EADDRINUSE');
+    expect((await load(fleet.port, 10)).every((r) => r.body === 'b')).toBe(true);
+  });
+});
+
 describe('vortex up with proxy.workers: 2', () => {
   it('serves through the workers, reloads them on SIGHUP, and exits 0 on SIGTERM', async () => {
     const dir = await tempDir();
