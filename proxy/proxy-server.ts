@@ -130,15 +130,16 @@ async function startFleet(
   logger.info({ engine: 'uws', reason, port: fleet.port, workers: threads }, `proxy listening on ${listen.host}:${fleet.port} (uws, ${threads} worker threads)`);
   let closing: Promise<void> | null = null;
   let destroying: Promise<void> | null = null;
+  // The watch runs on while the workers drain: a router change still reaches their retries.
   const destroy = (): Promise<void> =>
     (destroying ??= (async () => {
-      await watch?.stop();
       await fleet.destroy();
+      await watch?.stop();
     })());
   const close = (): Promise<void> =>
     (closing ??= (async () => {
-      await watch?.stop();
       await fleet.close(fleet.state.config.proxy.shutdown_timeout);
+      await watch?.stop();
     })());
   return {
     port: fleet.port,
