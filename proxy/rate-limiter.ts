@@ -28,7 +28,9 @@
  *   request for the slot's new client; two threads evicting the same slot: one claim wins, the other
  *   probes again;
  * - a request counted by another thread between a roll's bucket claim and its reset of the current
- *   count lands in the previous bucket (weighted by the overlap, ≤ 1, instead of 1);
+ *   count lands in the previous bucket (weighted by the overlap, ≤ 1, instead of 1), and one checked
+ *   before the roll stored the new previous count weighs the one before it: one request at the
+ *   instant of a bucket edge may be judged on a slightly wrong estimate;
  * - last-seen times are plain Float64 (a racing write may tear a read on some platforms): they only
  *   choose which idle slot to reuse, never whether a request passes.
  */
