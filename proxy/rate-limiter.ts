@@ -18,7 +18,9 @@
  * window when it returns.
  *
  * Shared by threads, lock-free: a slot is claimed by compareExchange of its tag word to CLAIMING, then
- * its key is written and the real tag stored; the bucket roll is claimed by compareExchange of the
+ * its key is written and the real tag stored with the slot's generation (the tag word's upper bits)
+ * one higher, so a thread still holding the word it read before that claim cannot claim the slot
+ * again over it (no ABA); the bucket roll is claimed by compareExchange of the
  * bucket word; a request is counted by Atomics.add BEFORE the limit check and taken back when refused,
  * so concurrent requests each see a distinct count and exactly `limit` pass in a bucket. `now` must then
  * be one clock for every thread (epoch ms). Races that remain, all benign:
@@ -55,7 +57,10 @@ export interface RateLimiterOptions {
 
 /** Consecutive slots a client may occupy; bounds the work per call. */
 const PROBES = 8;
-/** Uint32 words per slot: tag, four key words, window's previous count, current count, bucket index (mod 2^32). */
+/**
+ * Uint32 words per slot: tag (kind in the low 2 bits, claim generation above), four key words, the
+ * window's previous count, current count, bucket index (mod 2^32).
+ */
 const WORDS = 8;
 const TAG = 0;
 const PREV = 5;
@@ -66,11 +71,15 @@ const TIMES = 1;
 /** Attempts to claim a slot when other threads keep winning the same ones. */
 const CLAIM_ATTEMPTS = 4;
 
+/** Slot kinds, the tag word's low bits. */
+const KIND = 3;
 const EMPTY = 0;
 const IPV4 = 1;
 const IPV6 = 2;
 /** A thread is writing the slot's key; nobody else matches or claims it meanwhile. */
 const CLAIMING = 3;
+/** One claim generation in the tag word (it wraps after 2^30 claims of one slot). */
+const GENERATION = 4;
 
 /** Table slots for `maxClients` (a power of two, at least twice as many). */
 function slotCount(maxClients: number): number {
@@ -208,27 +217,37 @@ export class SlidingWindowLimiter {
     const idleBefore = now - 2 * this.windowMs;
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
       let free = -1;
+      let freeTag = 0;
       let oldest = -1;
+      let oldestTag = 0;
       let oldestSeen = Infinity;
       for (let probe = 0; probe < PROBES; probe++) {
         const slot = (h + probe) & this.#mask;
         const w = slot * WORDS;
-        const slotTag = Atomics.load(words, w + TAG);
-        if (slotTag === tag && words[w + 1] === k0 && words[w + 2] === k1 && words[w + 3] === k2 && words[w + 4] === k3) return slot;
-        if (slotTag === CLAIMING) continue;
+        const word = Atomics.load(words, w + TAG);
+        const kind = word & KIND;
+        if (kind === tag && words[w + 1] === k0 && words[w + 2] === k1 && words[w + 3] === k2 && words[w + 4] === k3) return slot;
+        if (kind === CLAIMING) continue;
         const seen = times[slot * TIMES]!;
-        if (free < 0 && (slotTag === EMPTY || seen < idleBefore)) free = slot;
+        if (free < 0 && (kind === EMPTY || seen < idleBefore)) {
+          free = slot;
+          freeTag = word;
+        }
         if (seen < oldestSeen) {
           oldestSeen = seen;
           oldest = slot;
+          oldestTag = word;
         }
       }
       const evicting = free < 0;
       const slot = evicting ? oldest : free;
       if (slot < 0) continue;
       const w = slot * WORDS;
-      const seenTag = Atomics.load(words, w + TAG);
-      if (seenTag === CLAIMING || Atomics.compareExchange(words, w + TAG, seenTag, CLAIMING) !== seenTag) continue;
+      // Claimed against the word read while judging the slot free (or oldest): if another thread
+      // claimed it since, the generation moved on and this claim fails.
+      const seenTag = evicting ? oldestTag : freeTag;
+      const generation = (seenTag & ~KIND) >>> 0;
+      if (Atomics.compareExchange(words, w + TAG, seenTag, generation | CLAIMING) !== seenTag) continue;
       if (evicting) this.evictions++;
       words[w + 1] = k0;
       words[w + 2] = k1;
@@ -239,7 +258,7 @@ export class SlidingWindowLimiter {
       Atomics.store(words, w + BUCKET, bucket >>> 0);
       times[slot * TIMES] = now;
       // Publishes the key: a thread that sees this tag sees the words written before it.
-      Atomics.store(words, w + TAG, tag);
+      Atomics.store(words, w + TAG, ((generation + GENERATION) | tag) >>> 0);
       return slot;
     }
     return -1;

@@ -62,6 +62,16 @@ describe('shared memory from two worker threads at once', () => {
     expect(reports.map((r) => r.allowedAfter)).toEqual([0, 0]);
   });
 
+  it('limiter: two threads claiming slots for different new clients at once never share a slot', async () => {
+    // Each round, 2 × 3 new clients in a 16-slot table whose older slots are idle by then, both
+    // threads released together: they often go for the same free slot at the same moment. Six
+    // clients cannot fill an 8-slot probe window, so no slot is ever evicted: every client is new
+    // and must pass its one request, unless a slot went to both threads.
+    const table = new SharedArrayBuffer(SlidingWindowLimiter.bytesFor(8));
+    const reports = await race(2, (sync, index) => ({ kind: 'claim', sync, threads: 2, table, maxClients: 8, clients: 3, rounds: 4_000, salt: index + 1 }));
+    expect(reports.map((r) => r.allowed)).toEqual([12_000, 12_000]);
+  });
+
   it('limiter: two threads evicting and claiming the same slots non-stop leave only whole keys', async () => {
     const maxClients = 8; // 16 slots for 2 × 64 clients: nearly every check claims or evicts
     const table = new SharedArrayBuffer(SlidingWindowLimiter.bytesFor(maxClients));
@@ -71,13 +81,14 @@ describe('shared memory from two worker threads at once', () => {
       const c = churnClient(salt, i);
       real.add([c.hi, c.lo, c.tail[0], c.tail[1]].join(','));
     }
-    // Slot layout (rate-limiter.ts): 8 Uint32 words a slot, tag first, then the four key words.
+    // Slot layout (rate-limiter.ts): 8 Uint32 words a slot, tag first (kind in its low 2 bits), then the four key words.
     const words = new Uint32Array(table, 0, 16 * 8);
     let occupied = 0;
     for (let slot = 0; slot < 16; slot++) {
       const w = slot * 8;
-      expect(words[w], `slot ${slot} tag`).not.toBe(3); // never left mid-claim
-      if (words[w] !== 2) continue;
+      const kind = words[w]! & 3;
+      expect(kind, `slot ${slot} tag`).not.toBe(3); // never left mid-claim
+      if (kind !== 2) continue;
       occupied++;
       expect(real.has([words[w + 1], words[w + 2], words[w + 3], words[w + 4]].join(',')), `slot ${slot} holds a torn key`).toBe(true);
     }
