@@ -42,6 +42,8 @@ export interface ProxyStackOptions {
   readySuffix?: string;
   /** Readiness beyond the proxy's own (e.g. the embedded store's gRPC server). */
   checks?: readonly ReadinessCheck[];
+  /** Called with a reloaded config after the proxy took it (e.g. the control plane of `vortex up`). */
+  onConfigReloaded?: (next: VortexConfig) => Promise<void>;
   io: CliIo;
   logger: Logger;
   signals: StackSignals;
@@ -120,6 +122,7 @@ async function reload(options: ProxyStackOptions, proxy: RunningProxy, telemetry
   const changed = Object.keys(before).filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
   proxy.state.applyConfig(next);
   telemetry?.attach();
+  await options.onConfigReloaded?.(next);
   if (changed.length > 0) logger.warn({ keys: changed }, 'SIGHUP: these settings apply only after a restart');
   logger.info({ file: configFile, apps: next.apps.map((a) => a.name) }, 'config reloaded');
 }
