@@ -55,7 +55,7 @@ export class ControlPlane {
     this.#config = options.config;
     this.#providers = providers;
     this.scaler = new Scaler({ store: options.store, config: options.config, logger: options.logger });
-    this.scaler.onLeadershipChange((leading) => this.#enqueue(() => (leading ? this.#startReconciler() : this.#stopReconciler())));
+    this.scaler.onLeadershipChange((leading) => void this.#enqueue(() => (leading ? this.#startReconciler() : this.#stopReconciler())));
   }
 
   /** Loads the providers (a plugin that fails to load fails here, naming it) and starts campaigning. */
