@@ -68,7 +68,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
 
   program
     .command('up')
-    .description('run Vortex in one process: the store (embedded unless the config says etcd), the proxy, telemetry and the admin API')
+    .description('run Vortex in one process: the store (embedded unless the config says etcd), the scaler, the reconciler with the backend plugins, the proxy, telemetry and the admin API')
     .option('-c, --config <file>', `config file (default: ./${DEFAULT_CONFIG} if present)`)
     .action(async (options: { config?: string }) => {
       // Loaded on use: the proxy stack (uWS, prom-client) is not needed by the other commands.
@@ -84,6 +84,16 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .action(async (options: { config?: string; store?: string }) => {
       const { proxyCommand } = await import('./commands/proxy.js');
       exitCode = await proxyCommand(options, io, stackSignals());
+    });
+
+  program
+    .command('scaler')
+    .description('run the scaler and, while it leads, the reconciler with the backend plugins, against a store in another process')
+    .option('-c, --config <file>', `config file (default: ./${DEFAULT_CONFIG} if present)`)
+    .option('--store <host:port[,host:port]>', 'store endpoints (a `vortex store` server or etcd); default: the config\'s store section')
+    .action(async (options: { config?: string; store?: string }) => {
+      const { scalerCommand } = await import('./commands/scaler.js');
+      exitCode = await scalerCommand(options, io, stackSignals());
     });
 
   try {
