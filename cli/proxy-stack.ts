@@ -7,6 +7,7 @@
  * revokes its lease (this proxy's records vanish at once), the admin server closes. The caller
  * closes the store.
  */
+import type { Registry } from 'prom-client';
 import { parseHostPort } from '../config/listen-address.js';
 import { loadConfig } from '../config/load.js';
 import type { VortexConfig } from '../config/resolve.js';
@@ -42,6 +43,8 @@ export interface ProxyStackOptions {
   readySuffix?: string;
   /** Readiness beyond the proxy's own (e.g. the embedded store's gRPC server). */
   checks?: readonly ReadinessCheck[];
+  /** Adds metrics beyond the proxy's to the /metrics registry (e.g. the control plane's). */
+  metrics?: (registry: Registry) => void;
   /** Called with a reloaded config after the proxy took it (e.g. the control plane of `vortex up`). */
   onConfigReloaded?: (next: VortexConfig) => Promise<void>;
   io: CliIo;
@@ -83,8 +86,10 @@ export async function runProxyStack(options: ProxyStackOptions): Promise<void> {
       ...(config.admin.token === undefined ? {} : { token: config.admin.token }),
       logger,
     });
+    const registry = createProxyMetrics(proxy.state, proxy.core.unrouted);
+    options.metrics?.(registry);
     registerProbes(admin, {
-      registry: createProxyMetrics(proxy.state, proxy.core.unrouted),
+      registry,
       checks: [{ name: 'proxy', ok: () => proxy.ready() }, ...(options.checks ?? [])],
     });
     const stopReload = signals.onReload(() => void reload(options, proxy, telemetry));

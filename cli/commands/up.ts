@@ -6,6 +6,7 @@
  * control plane resigns; backends keep running, and the next `vortex up` adopts them.
  */
 import { parseHostPort } from '../../config/listen-address.js';
+import { registerControlPlaneMetrics } from '../../scaler/metrics.js';
 import { EmbeddedStore } from '../../store/embedded/embedded-store.js';
 import { serveStore } from '../../store/grpc/server.js';
 import type { StoreServer } from '../../store/grpc/server.js';
@@ -51,6 +52,8 @@ export async function upCommand(options: UpCommandOptions, io: CliIo, signals: S
       logger,
       signals,
       onConfigReloaded: (next) => plane.applyConfig(next),
+      metrics: (registry) =>
+        registerControlPlaneMetrics(registry, { store, isLeader: () => plane.isLeader, ...(store instanceof EmbeddedStore ? { storeStats: () => store.stats() } : {}) }),
     });
   } finally {
     await controlPlane?.close();
