@@ -60,11 +60,6 @@ export class AdminClient {
     this.#target = target;
   }
 
-  /** The base URL this client calls. */
-  get url(): string {
-    return this.#target.url;
-  }
-
   /** `GET /api/v1/apps`. */
   apps(): Promise<AppsResponse> {
     return this.#call('GET', '/api/v1/apps', undefined, AppsResponseSchema);

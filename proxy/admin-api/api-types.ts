@@ -110,13 +110,15 @@ export const ApiErrorSchema = z.object({
   app: z.string().optional(),
 });
 
-export type Desired = z.output<typeof DesiredSchema>;
-export type Manual = z.output<typeof ManualSchema>;
-export type ApiEvent = z.output<typeof EventSchema>;
-export type Instance = z.output<typeof InstanceSchema>;
+/** One app in `GET /api/v1/apps`. */
 export type AppSummary = z.output<typeof AppSummarySchema>;
+/** The body of `GET /api/v1/apps`. */
 export type AppsResponse = z.output<typeof AppsResponseSchema>;
+/** The body of `GET /api/v1/apps/:name`. */
 export type AppDetailResponse = z.output<typeof AppDetailResponseSchema>;
+/** The body of a scale answer (202). */
 export type ScaleResponse = z.output<typeof ScaleResponseSchema>;
+/** The body of `GET /api/v1/events`. */
 export type EventsResponse = z.output<typeof EventsResponseSchema>;
+/** The body of every error answer. */
 export type ApiError = z.output<typeof ApiErrorSchema>;
