@@ -1,8 +1,9 @@
 /**
  * The `/api/v1` wire contract (docs/admin-api.md): zod schemas of every answer, so the server builds
  * exactly these shapes and a client (`vortex status`, `vortex scale`) validates what it receives at
- * the boundary. Objects are not strict: a newer server may add fields an older client ignores.
- * Times are epoch milliseconds; field names follow the store records (camelCase).
+ * the boundary. Objects are loose: a newer server may add fields, which an older client keeps (its
+ * `--json` passes them on) without reading them. Times are epoch milliseconds; field names follow
+ * the store records (camelCase).
  */
 import * as z from 'zod';
 import { CONTAINER_STATUSES } from '../../store/records/container-record.js';
@@ -11,7 +12,7 @@ import { EVENT_KINDS } from '../../store/records/scale-event.js';
 const count = () => z.number().int().nonnegative();
 
 /** The scaler's current target (the ScaleJob), as the API shows it. */
-export const DesiredSchema = z.object({
+export const DesiredSchema = z.looseObject({
   replicas: count(),
   reason: z.string(),
   issuedAt: count(),
@@ -19,14 +20,14 @@ export const DesiredSchema = z.object({
 });
 
 /** An operator's override (the ManualScale record). */
-export const ManualSchema = z.object({
+export const ManualSchema = z.looseObject({
   app: z.string(),
   replicas: count(),
   setAt: count(),
 });
 
 /** One event (the ScaleEvent record). */
-export const EventSchema = z.object({
+export const EventSchema = z.looseObject({
   id: z.string(),
   app: z.string(),
   kind: z.enum(EVENT_KINDS),
@@ -37,7 +38,7 @@ export const EventSchema = z.object({
 });
 
 /** One backend instance (the ContainerRecord). */
-export const InstanceSchema = z.object({
+export const InstanceSchema = z.looseObject({
   id: z.string(),
   app: z.string(),
   status: z.enum(CONTAINER_STATUSES),
@@ -50,7 +51,7 @@ export const InstanceSchema = z.object({
 });
 
 /** One app in `GET /api/v1/apps`. */
-export const AppSummarySchema = z.object({
+export const AppSummarySchema = z.looseObject({
   name: z.string(),
   /** `docker`, `process`, `static`, or the module path of a third-party plugin. */
   plugin: z.string(),
@@ -77,7 +78,7 @@ export const AppSummarySchema = z.object({
 });
 
 /** `GET /api/v1/apps`. */
-export const AppsResponseSchema = z.object({
+export const AppsResponseSchema = z.looseObject({
   /** The store revision the answer was read at. */
   revision: count(),
   apps: z.array(AppSummarySchema),
@@ -92,19 +93,19 @@ export const AppDetailResponseSchema = AppSummarySchema.extend({
 });
 
 /** `POST /api/v1/apps/:name/scale` and `DELETE` of it: what is stored now and what was before. */
-export const ScaleResponseSchema = z.object({
+export const ScaleResponseSchema = z.looseObject({
   app: z.string(),
   manual: ManualSchema.nullable(),
   previous: ManualSchema.nullable(),
 });
 
 /** `GET /api/v1/events`. */
-export const EventsResponseSchema = z.object({
+export const EventsResponseSchema = z.looseObject({
   events: z.array(EventSchema),
 });
 
 /** Every error answer: a stable kind (`unknown_app`, `invalid_request`, ...) and details. */
-export const ApiErrorSchema = z.object({
+export const ApiErrorSchema = z.looseObject({
   error: z.string(),
   message: z.string().optional(),
   app: z.string().optional(),
