@@ -11,6 +11,7 @@ import type { Registry } from 'prom-client';
 import { parseHostPort } from '../config/listen-address.js';
 import { loadConfig } from '../config/load.js';
 import type { VortexConfig } from '../config/resolve.js';
+import { registerAppsApi } from '../proxy/admin-api/apps-api.js';
 import { registerProbes } from '../proxy/admin-probes.js';
 import type { ReadinessCheck } from '../proxy/admin-probes.js';
 import { startAdminServer } from '../proxy/admin-server.js';
@@ -92,6 +93,7 @@ export async function runProxyStack(options: ProxyStackOptions): Promise<void> {
       registry,
       checks: [{ name: 'proxy', ok: () => proxy.ready() }, ...(options.checks ?? [])],
     });
+    registerAppsApi(admin, { store, apps: () => proxy.state.config.apps });
     const stopReload = signals.onReload(() => void reload(options, proxy, telemetry));
     options.io.out(
       `${options.label}: proxy on ${httpUrl(config.proxy.listen, proxy.port)}, admin on ${httpUrl(config.admin.listen, admin.port)}${options.readySuffix ?? ''}`,
