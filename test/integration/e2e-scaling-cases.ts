@@ -20,6 +20,7 @@ import { containersOf, eventsOf, leaderId, routerOf, settled, startCluster, targ
 import type { E2eCluster } from '../helpers/e2e-cluster.js';
 import { startLoad } from '../helpers/load.js';
 import type { Load } from '../helpers/load.js';
+import { runVortex } from '../helpers/vortex-process.js';
 
 /** The plugin the scenarios run on, and how the test sees its instances from outside Vortex. */
 export interface PluginUnderTest {
@@ -270,6 +271,16 @@ export function scalingScenarios(setup: () => Promise<PluginUnderTest>): void {
     expect((await viaProxy(c)).status).toBe(200);
     expect(await containersOf(c, 'broken')).toEqual([]);
     expect(await plugin.live('broken')).toEqual([]);
+
+    // `vortex status` (the admin API of the proxy process) shows the error next to the healthy app.
+    const table = await runVortex(['status', '-c', c.configFile]);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^hello\s+1\s+1\s+0\s/m);
+    expect(table.stdout).toMatch(/^broken: error VX_PROVIDER_\w+, /m);
+    const json = await runVortex(['status', '-c', c.configFile, '--json']);
+    const broken = (JSON.parse(json.stdout) as { apps: Array<{ name: string; ready: number; error: { message: string } | null }> }).apps.find((app) => app.name === 'broken');
+    expect(broken?.ready).toBe(0);
+    expect(broken?.error?.message).toContain(plugin.brokenNeedle);
   }, LONG);
 
   it('7b. the engine goes away mid-run: errors are reported and retried, nothing crashes, and the loop converges when it returns', async (context) => {
