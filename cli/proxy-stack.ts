@@ -1,7 +1,7 @@
 /**
  * The proxy with everything around it, as `vortex proxy` and `vortex up` run it on a Store they
  * opened: the proxy on `proxy.listen`, telemetry into the store, and the admin server (/metrics,
- * /healthz, /readyz) on `admin.listen`. It prints one ready line, re-reads the config file on
+ * /healthz, /readyz and the /api/v1 apps, scale and events routes) on `admin.listen`. It prints one ready line, re-reads the config file on
  * SIGHUP (an invalid file is refused, the old config stays), and on SIGINT/SIGTERM shuts down in
  * order: the proxy drains (up to `proxy.shutdown_timeout`, /readyz says 503 meanwhile), telemetry
  * revokes its lease (this proxy's records vanish at once), the admin server closes. The caller
