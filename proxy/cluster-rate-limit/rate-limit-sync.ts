@@ -25,6 +25,7 @@ import { REVOKE_TIMEOUT_MS, leaseTtlSeconds } from '../telemetry.js';
 import type { CountsMessage } from './counts-message.js';
 import { decodeCounts, encodeCounts, shiftCounts } from './counts-message.js';
 import { PeerCounts } from './peer-counts.js';
+import type { RemoteTotals } from './peer-counts.js';
 import type { PublicationBounds } from './publication.js';
 import { DEFAULT_BOUNDS, buildPublication } from './publication.js';
 import { parseRateLimitKey } from './scopes.js';
@@ -109,6 +110,22 @@ export class RateLimitSync {
   /** The proxies whose counts for `scope` are folded in (status and tests). */
   peers(scope: string): string[] {
     return this.#peers.get(scope)?.peers() ?? [];
+  }
+
+  /**
+   * The other proxies' counts for `client` (message text, see formatClientKey) in the current bucket
+   * of `scope`'s limiter and the one before; undefined when this proxy has no such limiter.
+   */
+  remoteTotals(scope: string, client: string): RemoteTotals | undefined {
+    const limiter = this.#options.limiters().get(scope);
+    if (limiter === undefined) return undefined;
+    const totals = this.#peers.get(scope)?.totals(client, limiter.bucketOf(this.#clock.now()), limiter.windowMs);
+    return totals ?? { prev: 0, curr: 0 };
+  }
+
+  /** Resolves once the publish cycle under way (if any) has finished (tests and shutdown). */
+  idle(): Promise<void> {
+    return this.#ticking;
   }
 
   /** Stops both sides and revokes the lease, which deletes this proxy's counts at once. */
