@@ -19,11 +19,11 @@ import { StoreError } from '../../store/errors.js';
 import { keys } from '../../store/keys.js';
 import type { KeyValue, LeaseId, Store, TxnOp, Watcher } from '../../store/store.js';
 import { prefixRange } from '../../store/store.js';
-import { parseIp } from '../ip-address.js';
 import type { SlidingWindowLimiter } from '../rate-limiter.js';
 import { REVOKE_TIMEOUT_MS, leaseTtlSeconds } from '../telemetry.js';
 import type { CountsMessage } from './counts-message.js';
 import { decodeCounts, encodeCounts, shiftCounts } from './counts-message.js';
+import { foldRemoteCounts } from './fold.js';
 import { PeerCounts } from './peer-counts.js';
 import type { RemoteTotals } from './peer-counts.js';
 import type { PublicationBounds } from './publication.js';
@@ -306,16 +306,8 @@ export class RateLimitSync {
     const limiter = this.#options.limiters().get(scope);
     const peers = this.#peers.get(scope);
     if (limiter === undefined || peers === undefined) return;
-    const now = this.#clock.now();
-    const bucket = limiter.bucketOf(now);
     // A limiter a reload just built holds nothing yet: it gets every client, not only the changed ones.
-    const all = this.#foldedInto.get(scope) === limiter ? clients : peers.clients();
-    for (const client of all) {
-      const ip = parseIp(client);
-      if (ip === undefined) continue;
-      const totals = peers.totals(client, bucket, limiter.windowMs);
-      limiter.setRemote(ip, bucket, totals.prev, totals.curr, now);
-    }
+    foldRemoteCounts(limiter, peers, this.#foldedInto.get(scope) === limiter ? clients : peers.clients(), this.#clock.now());
     this.#foldedInto.set(scope, limiter);
     this.folded++;
   }
