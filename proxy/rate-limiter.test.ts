@@ -130,7 +130,7 @@ describe('SlidingWindowLimiter', () => {
       l.setRemote(A, 0, 0, 4, 300); // replaced, not added: 4 + 3 own
       expect(burst(l, A, 300, 10)).toBe(3);
       const own: Array<[number, number]> = [];
-      l.forEachLocal(300, (_client, prev, curr) => own.push([prev, curr]));
+      l.forEachLocal(300, (_slot, prev, curr) => own.push([prev, curr]));
       expect(own).toEqual([[0, 6]]);
       expect(burst(l, B, 300, 20)).toBe(10);
     });
@@ -169,14 +169,17 @@ describe('SlidingWindowLimiter', () => {
       expect(l.check(A, 700)).toBe(false);
     });
 
-    it('forEachLocal reports the current and previous bucket per client, IPv6 by prefix', () => {
+    it('forEachLocal reports the current and previous bucket per client, clientAt names it (IPv6 by prefix)', () => {
       const l = shared(100);
       burst(l, A, 100, 3);
       burst(l, ip('2001:db8:1:2::7'), 1_100, 2);
       burst(l, A, 1_200, 1);
       burst(l, B, 0, 5);
       const seen: Array<[string, number, number]> = [];
-      l.forEachLocal(1_300, (client, prev, curr) => seen.push([client.v6 ? `${client.hi.toString(16)}:${client.lo.toString(16)}` : String(client.lo), prev, curr]));
+      l.forEachLocal(1_300, (slot, prev, curr) => {
+        const client = l.clientAt(slot);
+        seen.push([client.v6 ? `${client.hi.toString(16)}:${client.lo.toString(16)}` : String(client.lo), prev, curr]);
+      });
       expect(seen.sort()).toEqual(
         [
           [String(A.lo), 3, 1],
@@ -185,7 +188,7 @@ describe('SlidingWindowLimiter', () => {
         ].sort(),
       );
       const later: number[] = [];
-      l.forEachLocal(3_000, (_client, prev, curr) => later.push(prev, curr));
+      l.forEachLocal(3_000, (_slot, prev, curr) => later.push(prev, curr));
       expect(later).toEqual([]);
     });
 

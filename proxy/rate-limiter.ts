@@ -183,27 +183,33 @@ export class SlidingWindowLimiter {
   }
 
   /**
-   * Visits every client with requests counted HERE in the bucket of `now` (`curr`) or the one before
-   * (`prev`), remote counts left out. O(table size): for the background publisher, not per request.
+   * Visits every slot with requests counted HERE in the bucket of `now` (`curr`) or the one before
+   * (`prev`), remote counts left out; `clientAt(slot)` names the client. O(table size) and no
+   * allocation: for the background publisher, not per request.
    */
-  forEachLocal(now: number, visit: (client: IpParts, prev: number, curr: number) => void): void {
+  forEachLocal(now: number, visit: (slot: number, prev: number, curr: number) => void): void {
     const words = this.#words;
     const times = this.#times;
     const bucket = this.bucketOf(now);
     const slots = this.#mask + 1;
     for (let slot = 0; slot < slots; slot++) {
       const w = slot * WORDS;
-      const tag = words[w + TAG]!;
-      if (tag === EMPTY) continue;
+      if (words[w + TAG] === EMPTY) continue;
       const age = bucket - times[slot * TIMES]!;
       if (age !== 0 && age !== 1) continue;
       const prev = age === 0 ? words[w + PREV]! : words[w + CURR]!;
       const curr = age === 0 ? words[w + CURR]! : 0;
-      if (prev === 0 && curr === 0) continue;
-      const client: IpParts =
-        tag === IPV6 ? { v6: true, hi: words[w + 1]!, lo: words[w + 2]!, tail: [words[w + 3]!, words[w + 4]!] } : { v6: false, hi: 0, lo: words[w + 1]!, tail: [0, 0] };
-      visit(client, prev, curr);
+      if (prev !== 0 || curr !== 0) visit(slot, prev, curr);
     }
+  }
+
+  /** The client (its key: IPv6 masked to the prefix) that holds `slot`, as forEachLocal reported it. */
+  clientAt(slot: number): IpParts {
+    const words = this.#words;
+    const w = slot * WORDS;
+    return words[w + TAG] === IPV6
+      ? { v6: true, hi: words[w + 1]!, lo: words[w + 2]!, tail: [words[w + 3]!, words[w + 4]!] }
+      : { v6: false, hi: 0, lo: words[w + 1]!, tail: [0, 0] };
   }
 
   /** The slot of `client` (its key masked by the IPv6 prefix), taken if it has none; `at` includes the epoch offset. */

