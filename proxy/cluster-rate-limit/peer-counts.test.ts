@@ -24,10 +24,13 @@ describe('PeerCounts', () => {
     expect(peers.size).toBe(2);
   });
 
-  it('returns the clients whose totals may have changed: the old and the new ones', () => {
+  it('returns the clients whose totals may have changed: old and new ones, only the changed ones within a bucket', () => {
     const peers = new PeerCounts();
     expect([...peers.set('a', msg(5, [[X, 10]]))]).toEqual([X]);
     expect([...peers.set('a', msg(5, [[Y, 1]]))].sort()).toEqual([X, Y]);
+    expect([...peers.set('a', msg(5, [[Y, 1], [X, 2]]))]).toEqual([X]);
+    expect([...peers.set('a', msg(5, [[Y, 1], [X, 2]]))]).toEqual([]);
+    expect([...peers.set('a', msg(6, [[Y, 1]]))].sort()).toEqual([X, Y]);
     expect([...peers.delete('a')]).toEqual([Y]);
     expect(peers.totals(Y, 5, W)).toEqual({ prev: 0, curr: 0 });
     expect([...peers.delete('a')]).toEqual([]);

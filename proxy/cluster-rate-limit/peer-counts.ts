@@ -38,13 +38,21 @@ export class PeerCounts {
     return [...this.#peers.keys()];
   }
 
-  /** Replaces `peer`'s counts with `message`; returns the clients whose totals may have changed. */
+  /**
+   * Replaces `peer`'s counts with `message`; returns the clients whose totals may have changed: in the
+   * same bucket only those whose counts differ (a re-publish of 1,000 clients where 3 moved folds 3).
+   */
   set(peer: string, message: CountsMessage): Set<string> {
-    const affected = this.delete(peer);
-    const contribution: Contribution = { window: message.window, bucket: message.bucket, curr: new Map(message.curr), prev: new Map(message.prev) };
-    for (const key of contribution.curr.keys()) affected.add(key);
-    for (const key of contribution.prev.keys()) affected.add(key);
-    this.#peers.set(peer, contribution);
+    const old = this.#peers.get(peer);
+    const next: Contribution = { window: message.window, bucket: message.bucket, curr: new Map(message.curr), prev: new Map(message.prev) };
+    this.#peers.set(peer, next);
+    const affected = new Set<string>();
+    if (old === undefined || old.window !== next.window || old.bucket !== next.bucket) {
+      for (const counts of [old?.curr, old?.prev, next.curr, next.prev]) for (const key of counts?.keys() ?? []) affected.add(key);
+    } else {
+      addDifferent(old.curr, next.curr, affected);
+      addDifferent(old.prev, next.prev, affected);
+    }
     return affected;
   }
 
@@ -101,4 +109,10 @@ export class PeerCounts {
     }
     return dropped;
   }
+}
+
+/** Adds to `into` every client whose count differs between `a` and `b` (present in one only included). */
+function addDifferent(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>, into: Set<string>): void {
+  for (const [key, count] of a) if (b.get(key) !== count) into.add(key);
+  for (const [key, count] of b) if (a.get(key) !== count) into.add(key);
 }
