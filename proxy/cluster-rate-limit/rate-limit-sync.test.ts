@@ -159,4 +159,11 @@ describe('RateLimitSync', () => {
     await step(INTERVAL, a.sync, b.sync);
     expect(b.send(20)).toBe(8);
   });
+
+  it('validates its options', async () => {
+    const { store } = await cluster();
+    const limiters = () => new Map();
+    expect(() => new RateLimitSync({ store, limiters, proxyId: 'a:b', intervalMs: INTERVAL })).toThrow('proxyId must be non-empty without ":" (got "a:b")');
+    expect(() => new RateLimitSync({ store, limiters, proxyId: 'a', intervalMs: 0 })).toThrow('intervalMs must be > 0 (got 0)');
+  });
 });
