@@ -62,6 +62,8 @@ function restartOnly(config: VortexConfig): Record<string, unknown> {
     'admin.token': config.admin.token === undefined ? 'unset' : 'set',
     store: config.store,
     'telemetry.interval': config.telemetry.interval,
+    'ratelimiter.scope': config.ratelimiter.scope,
+    'ratelimiter.sync_interval': config.ratelimiter.sync_interval,
   };
 }
 
@@ -75,11 +77,12 @@ export async function runProxyStack(options: ProxyStackOptions): Promise<void> {
   const { config, store, logger, signals } = options;
   const adminListen = parseHostPort(config.admin.listen);
   if (adminListen === undefined) throw new TypeError(`admin.listen: invalid host:port ${JSON.stringify(config.admin.listen)}`);
-  const proxy = await startProxy({ config, store, logger });
+  const proxyId = defaultProxyId();
+  const proxy = await startProxy({ config, store, logger, proxyId });
   let telemetry: Telemetry | null = null;
   let admin: AdminServer | null = null;
   try {
-    telemetry = new Telemetry({ store, source: proxy.state, proxyId: defaultProxyId(), intervalMs: config.telemetry.interval, logger });
+    telemetry = new Telemetry({ store, source: proxy.state, proxyId, intervalMs: config.telemetry.interval, logger });
     telemetry.start();
     admin = await startAdminServer({
       host: adminListen.host,

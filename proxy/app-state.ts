@@ -15,6 +15,24 @@ import { SlidingWindowLimiter } from './rate-limiter.js';
 export interface LimiterSizing {
   readonly maxClients: number;
   readonly ipv6Prefix: number;
+  /** `ratelimiter.scope: cluster`: limiters keep the other proxies' counts. */
+  readonly shared: boolean;
+}
+
+/**
+ * A limiter of `limit` per `windowMs` sized by `sizing`. Shared ones cut buckets at epoch instants
+ * (the hot path passes performance.now(), so the offset is the process's time origin): every proxy's
+ * bucket N is then the same stretch of time, which is what lets them exchange per-bucket counts.
+ */
+export function createLimiter(limit: number, windowMs: number, sizing: LimiterSizing): SlidingWindowLimiter {
+  return new SlidingWindowLimiter({
+    limit,
+    windowMs,
+    maxClients: sizing.maxClients,
+    ipv6Prefix: sizing.ipv6Prefix,
+    shared: sizing.shared,
+    epochOffsetMs: sizing.shared ? performance.timeOrigin : 0,
+  });
 }
 
 /** One configured app. */
@@ -81,12 +99,7 @@ export class AppState {
     }
     const current = this.limiter;
     // Keep the counts across a reload that leaves this app's limit as it was.
-    if (current !== null && current.limit === own.ratelimit && current.windowMs === own.ratewindow) return;
-    this.limiter = new SlidingWindowLimiter({
-      limit: own.ratelimit,
-      windowMs: own.ratewindow,
-      maxClients: sizing.maxClients,
-      ipv6Prefix: sizing.ipv6Prefix,
-    });
+    if (current !== null && current.limit === own.ratelimit && current.windowMs === own.ratewindow && current.shared === sizing.shared) return;
+    this.limiter = createLimiter(own.ratelimit, own.ratewindow, sizing);
   }
 }

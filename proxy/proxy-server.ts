@@ -1,12 +1,15 @@
 /**
  * Starts the proxy: state from the config, the engine `proxy.engine` picks, the listener on
- * `proxy.listen`, and (with a store) the watch on router lists. Graceful close stops accepting,
+ * `proxy.listen`, and (with a store) the watch on router lists and, with `ratelimiter.scope: cluster`,
+ * the exchange of rate-limit counts with the other proxies. Graceful close stops accepting,
  * lets in-flight requests finish up to `proxy.shutdown_timeout`, then cuts what is left.
  */
 import type { VortexConfig } from '../config/resolve.js';
 import { parseHostPort } from '../config/listen-address.js';
 import type { Store } from '../store/store.js';
 import { AccessLog } from './access-log.js';
+import { RateLimitSync } from './cluster-rate-limit/rate-limit-sync.js';
+import { sharedLimiters } from './cluster-rate-limit/scopes.js';
 import { chooseEngine } from './engine.js';
 import { ForwardCore } from './forward/forward-core.js';
 import type { Ingress } from './ingress/ingress.js';
@@ -14,6 +17,7 @@ import { NodeIngress } from './ingress/node-ingress.js';
 import { UwsIngress } from './ingress/uws-ingress.js';
 import { ProxyState } from './proxy-state.js';
 import { RouterWatch } from './router-watch.js';
+import { defaultProxyId } from './telemetry.js';
 
 /** Where the proxy logs; a pino logger fits. */
 export interface ProxyLogger {
@@ -27,6 +31,8 @@ export interface StartProxyOptions {
   /** Source of `router:<app>` lists; without it only static apps have backends. */
   store?: Store;
   logger?: ProxyLogger;
+  /** This proxy's id in store keys (default defaultProxyId()); two proxies in one process need two ids. */
+  proxyId?: string;
 }
 
 /** A running proxy. */
@@ -37,6 +43,8 @@ export interface RunningProxy {
   readonly engine: { name: 'uws' | 'node'; reason: string };
   readonly state: ProxyState;
   readonly core: ForwardCore;
+  /** The rate-limit count exchange; null unless `ratelimiter.scope: cluster` with a store. */
+  readonly rateLimitSync: RateLimitSync | null;
   /** Listening and not closing, and (with a store) the router watch is live: for /readyz. */
   ready(): boolean;
   /** Graceful: stop accepting, wait for in-flight requests up to shutdown_timeout, then close everything. */
@@ -63,6 +71,17 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     choice.engine === 'uws' ? new UwsIngress(choice.uws, core) : new NodeIngress(core, config.proxy.limits.max_header_bytes, config.proxy.timeouts.idle);
   const watch = store === undefined ? null : new RouterWatch(store, state, logger);
   await watch?.start();
+  // The scope is read once: changing it needs a restart (the limiters' tables differ).
+  const rateLimitSync =
+    store === undefined || config.ratelimiter.scope !== 'cluster'
+      ? null
+      : new RateLimitSync({
+          store,
+          limiters: () => sharedLimiters(state),
+          proxyId: options.proxyId ?? defaultProxyId(),
+          intervalMs: config.ratelimiter.sync_interval,
+          logger,
+        });
   let port: number;
   try {
     port = await ingress.listen(listen.host, listen.port);
@@ -71,13 +90,14 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     await state.destroy();
     throw err;
   }
+  rateLimitSync?.start();
   logger.info({ engine: choice.engine, reason: choice.reason, port }, `proxy listening on ${listen.host}:${port} (${choice.engine})`);
 
   let closing: Promise<void> | null = null;
   const destroy = async (): Promise<void> => {
     core.closing = true;
     ingress.close();
-    await watch?.stop();
+    await Promise.all([watch?.stop(), rateLimitSync?.stop()]);
     state.retireAll();
     await state.destroy();
   };
@@ -90,5 +110,5 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       await destroy();
     })());
   const ready = (): boolean => !core.closing && (watch === null || watch.live);
-  return { port, engine: { name: choice.engine, reason: choice.reason }, state, core, ready, close, destroy };
+  return { port, engine: { name: choice.engine, reason: choice.reason }, state, core, rateLimitSync, ready, close, destroy };
 }

@@ -4,11 +4,11 @@
  * (`setRouter`) replace fields whole; the request path reads them and never waits on anything.
  */
 import type { VortexConfig } from '../config/resolve.js';
-import { AppState } from './app-state.js';
+import { AppState, createLimiter } from './app-state.js';
 import type { LimiterSizing } from './app-state.js';
 import type { BackendPoolOptions } from './backend.js';
 import { parseAddress } from './backend.js';
-import { SlidingWindowLimiter } from './rate-limiter.js';
+import type { SlidingWindowLimiter } from './rate-limiter.js';
 import { RouteTable } from './route-table.js';
 import { TrustedNetworks } from './trusted-networks.js';
 
@@ -63,15 +63,10 @@ export class ProxyState {
       bodyTimeoutMs: proxy.timeouts.idle,
       idleTimeoutMs: proxy.timeouts.keep_alive,
     };
-    this.sizing = { maxClients: ratelimiter.max_tracked_clients, ipv6Prefix: ratelimiter.ipv6_prefix };
+    this.sizing = { maxClients: ratelimiter.max_tracked_clients, ipv6Prefix: ratelimiter.ipv6_prefix, shared: ratelimiter.scope === 'cluster' };
     const old = this.globalLimiter as SlidingWindowLimiter | undefined;
-    if (old === undefined || old.limit !== ratelimiter.ratelimit || old.windowMs !== ratelimiter.ratewindow) {
-      this.globalLimiter = new SlidingWindowLimiter({
-        limit: ratelimiter.ratelimit,
-        windowMs: ratelimiter.ratewindow,
-        maxClients: this.sizing.maxClients,
-        ipv6Prefix: this.sizing.ipv6Prefix,
-      });
+    if (old === undefined || old.limit !== ratelimiter.ratelimit || old.windowMs !== ratelimiter.ratewindow || old.shared !== this.sizing.shared) {
+      this.globalLimiter = createLimiter(ratelimiter.ratelimit, ratelimiter.ratewindow, this.sizing);
     }
     this.allowList = new TrustedNetworks(ratelimiter.allow);
     this.trusted = new TrustedNetworks(proxy.trusted_proxies);
