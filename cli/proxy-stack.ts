@@ -16,6 +16,7 @@ import { registerProbes } from '../proxy/admin-probes.js';
 import type { ReadinessCheck } from '../proxy/admin-probes.js';
 import { startAdminServer } from '../proxy/admin-server.js';
 import type { AdminServer } from '../proxy/admin-server.js';
+import { registerRateLimitSyncMetrics } from '../proxy/cluster-rate-limit/sync-metrics.js';
 import { createProxyMetrics } from '../proxy/metrics.js';
 import { startProxy } from '../proxy/proxy-server.js';
 import type { RunningProxy } from '../proxy/proxy-server.js';
@@ -91,6 +92,7 @@ export async function runProxyStack(options: ProxyStackOptions): Promise<void> {
       logger,
     });
     const registry = createProxyMetrics(proxy.state, proxy.core.unrouted);
+    if (proxy.rateLimitSync !== null) registerRateLimitSyncMetrics(registry, proxy.rateLimitSync);
     options.metrics?.(registry);
     registerProbes(admin, {
       registry,

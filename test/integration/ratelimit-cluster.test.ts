@@ -3,7 +3,9 @@
  * EmbeddedStore, a real backend, the client picked from X-Forwarded-For (127.0.0.1 is trusted).
  * Limit 20 per 10 s: what proxy A admitted is refused at proxy B once B folded A's counts.
  */
+import { Registry } from 'prom-client';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { registerRateLimitSyncMetrics } from '../../proxy/cluster-rate-limit/sync-metrics.js';
 import { GLOBAL_SCOPE, appScope } from '../../proxy/cluster-rate-limit/scopes.js';
 import { startProxy } from '../../proxy/proxy-server.js';
 import type { ProxyLogger, RunningProxy } from '../../proxy/proxy-server.js';
@@ -68,6 +70,12 @@ describe('rate limiting across proxies (scope: cluster)', () => {
 
     const published = (await store.range(prefixRange(keys.rateLimitAll))).kvs.map((kv) => kv.key.toString());
     expect(published).toEqual([keys.rateLimit(GLOBAL_SCOPE, 'proxy-a'), keys.rateLimit(GLOBAL_SCOPE, 'proxy-b')]);
+    const registry = new Registry();
+    registerRateLimitSyncMetrics(registry, b.rateLimitSync!);
+    const exposition = await registry.metrics();
+    expect(exposition).toMatch(/^vortex_ratelimit_sync_published_total [1-9]/m);
+    expect(exposition).toMatch(/^vortex_ratelimit_sync_folded_total [1-9]/m);
+    expect(exposition).toMatch(/^vortex_ratelimit_sync_publish_failures_total 0$/m);
 
     await a.close();
     await eventually(() => expect(remote(b)).toBe(0));
