@@ -59,6 +59,7 @@ export const DEFAULTS = {
     ratelimit: 500_000_000, // requests per client per window: the seed's "practically off"
     ratewindow: 15_000, // 15 s sliding window
     scope: 'local',
+    sync_interval: 250, // 250 ms between count exchanges (scope: cluster); see docs/proxy.md for the overshoot it bounds
     max_tracked_clients: 100_000, // clients remembered at once; see docs/configuration.md for the bound
     ipv6_prefix: 64, // IPv6 clients are grouped by this prefix length
     allow: [] as string[],

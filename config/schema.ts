@@ -148,6 +148,7 @@ const ratelimiterSchema = z.strictObject({
   ratelimit: rateLimitShape.ratelimit.default(DEFAULTS.ratelimiter.ratelimit),
   ratewindow: rateLimitShape.ratewindow.default(DEFAULTS.ratelimiter.ratewindow),
   scope: z.enum(['local', 'cluster']).default(DEFAULTS.ratelimiter.scope),
+  sync_interval: duration().default(DEFAULTS.ratelimiter.sync_interval),
   max_tracked_clients: z.int().min(1).default(DEFAULTS.ratelimiter.max_tracked_clients),
   ipv6_prefix: z.int().min(1).max(128).default(DEFAULTS.ratelimiter.ipv6_prefix),
   allow: z.array(cidr()).default([]),

@@ -9,7 +9,7 @@ import type { BackendPoolOptions } from './backend.js';
 import { BackendSet } from './backend-set.js';
 import { HoldQueue } from './hold-queue.js';
 import type { HeldRequest } from './hold-queue.js';
-import type { ProxyMemory } from './proxy-memory.js';
+import type { LimiterKey, ProxyMemory } from './proxy-memory.js';
 import { LOCAL_MEMORY } from './proxy-memory.js';
 import { SlidingWindowLimiter } from './rate-limiter.js';
 
@@ -17,6 +17,20 @@ import { SlidingWindowLimiter } from './rate-limiter.js';
 export interface LimiterSizing {
   readonly maxClients: number;
   readonly ipv6Prefix: number;
+  /** `ratelimiter.scope: cluster`: limiters keep the other proxies' counts. */
+  readonly shared: boolean;
+}
+
+/**
+ * The limiter of `key`: `limit` per `windowMs` sized by `sizing`, its table where `memory` puts it
+ * (shared between worker threads, or private). Buckets are cut at epoch instants (memory's offset
+ * turns this thread's `now` into epoch ms): every thread's and every proxy's bucket N is then the
+ * same stretch of time, which is what lets them share tables and exchange per-bucket counts.
+ */
+export function createLimiter(limit: number, windowMs: number, sizing: LimiterSizing, memory: ProxyMemory, key: LimiterKey): SlidingWindowLimiter {
+  const table = { limit, windowMs, maxClients: sizing.maxClients, shared: sizing.shared };
+  const buffer = memory.limiterBuffer(key, table);
+  return new SlidingWindowLimiter({ ...table, ipv6Prefix: sizing.ipv6Prefix, epochOffsetMs: memory.epochOffsetMs, ...(buffer === undefined ? {} : { buffer }) });
 }
 
 /** One configured app. */
@@ -90,9 +104,7 @@ export class AppState {
     }
     const current = this.limiter;
     // Keep the counts across a reload that leaves this app's limit as it was.
-    if (current !== null && current.limit === own.ratelimit && current.windowMs === own.ratewindow) return;
-    const table = { limit: own.ratelimit, windowMs: own.ratewindow, maxClients: sizing.maxClients };
-    const buffer = this.memory.limiterBuffer({ scope: 'app', app: this.name }, table);
-    this.limiter = new SlidingWindowLimiter({ ...table, ipv6Prefix: sizing.ipv6Prefix, ...(buffer === undefined ? {} : { buffer }) });
+    if (current !== null && current.limit === own.ratelimit && current.windowMs === own.ratewindow && current.shared === sizing.shared) return;
+    this.limiter = createLimiter(own.ratelimit, own.ratewindow, sizing, this.memory, { scope: 'app', app: this.name });
   }
 }

@@ -12,6 +12,8 @@ export interface LimiterTable {
   readonly limit: number;
   readonly windowMs: number;
   readonly maxClients: number;
+  /** Room for other proxies' counts (`ratelimiter.scope: cluster`). */
+  readonly shared: boolean;
 }
 
 /** The allocator behind ProxyState's counters. */
@@ -24,6 +26,12 @@ export interface ProxyMemory {
   stats(app: string | null): AppStats;
   /** The buffer a limiter's table lives in; undefined to let the limiter allocate its own. */
   limiterBuffer(key: LimiterKey, table: LimiterTable): SharedArrayBuffer | undefined;
+  /**
+   * What the limiters add to the `now` this thread's request path passes to get epoch ms (shared
+   * buckets must start at the same instants in every thread and proxy): performance.timeOrigin where
+   * the path passes performance.now(), 0 in worker threads, whose path passes epoch ms already.
+   */
+  readonly epochOffsetMs: number;
 }
 
 /** Which limiter: the global one, or an app's own. */
@@ -35,4 +43,5 @@ export const LOCAL_MEMORY: ProxyMemory = {
   backendInFlight: () => new Int32Array(1),
   stats: () => new AppStats(),
   limiterBuffer: () => undefined,
+  epochOffsetMs: performance.timeOrigin,
 };

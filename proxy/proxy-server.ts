@@ -1,14 +1,18 @@
 /**
  * Starts the proxy: state from the config, the engine `proxy.engine` picks, the listener on
- * `proxy.listen`, and (with a store) the watch on router lists. Graceful close stops accepting,
+ * `proxy.listen`, and (with a store) the watch on router lists and, with `ratelimiter.scope: cluster`,
+ * the exchange of rate-limit counts with the other proxies. Graceful close stops accepting,
  * lets in-flight requests finish up to `proxy.shutdown_timeout`, then cuts what is left. With
- * `proxy.workers` above 1 (uws engine) worker threads serve the port instead (proxy/workers/).
+ * `proxy.workers` above 1 (uws engine) worker threads serve the port instead (proxy/workers/); the
+ * store side (router watch, count exchange) stays in this thread.
  */
 import { availableParallelism } from 'node:os';
 import type { VortexConfig } from '../config/resolve.js';
 import { parseHostPort } from '../config/listen-address.js';
 import type { Store } from '../store/store.js';
 import { AccessLog } from './access-log.js';
+import { RateLimitSync } from './cluster-rate-limit/rate-limit-sync.js';
+import { sharedLimiters } from './cluster-rate-limit/scopes.js';
 import { chooseEngine } from './engine.js';
 import { ForwardCore } from './forward/forward-core.js';
 import type { Ingress } from './ingress/ingress.js';
@@ -16,6 +20,7 @@ import { NodeIngress } from './ingress/node-ingress.js';
 import { UwsIngress } from './ingress/uws-ingress.js';
 import { ProxyState } from './proxy-state.js';
 import { RouterWatch } from './router-watch.js';
+import { defaultProxyId } from './telemetry.js';
 import { WorkerFleet } from './workers/worker-fleet.js';
 
 /** Where the proxy logs; a pino logger fits. */
@@ -30,6 +35,8 @@ export interface StartProxyOptions {
   /** Source of `router:<app>` lists; without it only static apps have backends. */
   store?: Store;
   logger?: ProxyLogger;
+  /** This proxy's id in store keys (default defaultProxyId()); two proxies in one process need two ids. */
+  proxyId?: string;
 }
 
 /** A running proxy. */
@@ -45,6 +52,8 @@ export interface RunningProxy {
   readonly workers: WorkerFleet | null;
   /** Applies a reloaded config (SIGHUP), in every thread. */
   applyConfig(config: VortexConfig): void;
+  /** The rate-limit count exchange; null unless `ratelimiter.scope: cluster` with a store. */
+  readonly rateLimitSync: RateLimitSync | null;
   /** Listening and not closing, and (with a store) the router watch is live: for /readyz. */
   ready(): boolean;
   /** Graceful: stop accepting, wait for in-flight requests up to shutdown_timeout, then close everything. */
@@ -74,6 +83,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     choice.engine === 'uws' ? new UwsIngress(choice.uws, core) : new NodeIngress(core, config.proxy.limits.max_header_bytes, config.proxy.timeouts.idle);
   const watch = store === undefined ? null : new RouterWatch(store, state, logger);
   await watch?.start();
+  const rateLimitSync = rateLimitSyncFor(options, state, logger);
   let port: number;
   try {
     port = await ingress.listen(listen.host, listen.port);
@@ -82,13 +92,14 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     await state.destroy();
     throw err;
   }
+  rateLimitSync?.start();
   logger.info({ engine: choice.engine, reason: choice.reason, port }, `proxy listening on ${listen.host}:${port} (${choice.engine})`);
 
   let closing: Promise<void> | null = null;
   const destroy = async (): Promise<void> => {
     core.closing = true;
     ingress.close();
-    await watch?.stop();
+    await Promise.all([watch?.stop(), rateLimitSync?.stop()]);
     state.retireAll();
     await state.destroy();
   };
@@ -102,7 +113,24 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     })());
   const ready = (): boolean => !core.closing && (watch === null || watch.live);
   const applyConfig = (next: VortexConfig): void => state.applyConfig(next);
-  return { port, engine: { name: choice.engine, reason: choice.reason }, state, core, workers: null, applyConfig, ready, close, destroy };
+  return { port, engine: { name: choice.engine, reason: choice.reason }, state, core, workers: null, applyConfig, rateLimitSync, ready, close, destroy };
+}
+
+/**
+ * The count exchange of `ratelimiter.scope: cluster` over `state`'s limiters (with worker threads, the
+ * main thread's limiters share their tables with the workers'). The scope is read once: changing it
+ * needs a restart (the limiters' tables differ).
+ */
+function rateLimitSyncFor(options: StartProxyOptions, state: ProxyState, logger: ProxyLogger): RateLimitSync | null {
+  const { config, store } = options;
+  if (store === undefined || config.ratelimiter.scope !== 'cluster') return null;
+  return new RateLimitSync({
+    store,
+    limiters: () => sharedLimiters(state),
+    proxyId: options.proxyId ?? defaultProxyId(),
+    intervalMs: config.ratelimiter.sync_interval,
+    logger,
+  });
 }
 
 /** `proxy.workers` as a thread count: `auto` is the cores this process may use. */
@@ -127,6 +155,8 @@ async function startFleet(
     await fleet.destroy();
     throw err;
   }
+  const rateLimitSync = rateLimitSyncFor(options, fleet.state, logger);
+  rateLimitSync?.start();
   logger.info({ engine: 'uws', reason, port: fleet.port, workers: threads }, `proxy listening on ${listen.host}:${fleet.port} (uws, ${threads} worker threads)`);
   let closing: Promise<void> | null = null;
   let destroying: Promise<void> | null = null;
@@ -134,12 +164,12 @@ async function startFleet(
   const destroy = (): Promise<void> =>
     (destroying ??= (async () => {
       await fleet.destroy();
-      await watch?.stop();
+      await Promise.all([watch?.stop(), rateLimitSync?.stop()]);
     })());
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       await fleet.close(fleet.state.config.proxy.shutdown_timeout);
-      await watch?.stop();
+      await Promise.all([watch?.stop(), rateLimitSync?.stop()]);
     })());
   return {
     port: fleet.port,
@@ -148,6 +178,7 @@ async function startFleet(
     core: fleet.core,
     workers: fleet,
     applyConfig: (next) => fleet.applyConfig(next),
+    rateLimitSync,
     ready: () => fleet.ready() && (watch === null || watch.live),
     close,
     destroy,

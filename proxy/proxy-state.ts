@@ -4,13 +4,13 @@
  * (`setRouter`) replace fields whole; the request path reads them and never waits on anything.
  */
 import type { VortexConfig } from '../config/resolve.js';
-import { AppState } from './app-state.js';
+import { AppState, createLimiter } from './app-state.js';
 import type { LimiterSizing } from './app-state.js';
 import type { BackendPoolOptions } from './backend.js';
 import { parseAddress } from './backend.js';
 import type { ProxyMemory } from './proxy-memory.js';
 import { LOCAL_MEMORY } from './proxy-memory.js';
-import { SlidingWindowLimiter } from './rate-limiter.js';
+import type { SlidingWindowLimiter } from './rate-limiter.js';
 import { RouteTable } from './route-table.js';
 import { TrustedNetworks } from './trusted-networks.js';
 
@@ -74,12 +74,10 @@ export class ProxyState {
       bodyTimeoutMs: proxy.timeouts.idle,
       idleTimeoutMs: proxy.timeouts.keep_alive,
     };
-    this.sizing = { maxClients: ratelimiter.max_tracked_clients, ipv6Prefix: ratelimiter.ipv6_prefix };
+    this.sizing = { maxClients: ratelimiter.max_tracked_clients, ipv6Prefix: ratelimiter.ipv6_prefix, shared: ratelimiter.scope === 'cluster' };
     const old = this.globalLimiter as SlidingWindowLimiter | undefined;
-    if (old === undefined || old.limit !== ratelimiter.ratelimit || old.windowMs !== ratelimiter.ratewindow) {
-      const table = { limit: ratelimiter.ratelimit, windowMs: ratelimiter.ratewindow, maxClients: this.sizing.maxClients };
-      const buffer = this.memory.limiterBuffer({ scope: 'global' }, table);
-      this.globalLimiter = new SlidingWindowLimiter({ ...table, ipv6Prefix: this.sizing.ipv6Prefix, ...(buffer === undefined ? {} : { buffer }) });
+    if (old === undefined || old.limit !== ratelimiter.ratelimit || old.windowMs !== ratelimiter.ratewindow || old.shared !== this.sizing.shared) {
+      this.globalLimiter = createLimiter(ratelimiter.ratelimit, ratelimiter.ratewindow, this.sizing, this.memory, { scope: 'global' });
     }
     this.allowList = new TrustedNetworks(ratelimiter.allow);
     this.trusted = new TrustedNetworks(proxy.trusted_proxies);

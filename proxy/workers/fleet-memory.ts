@@ -30,6 +30,8 @@ export type BoundWarning = (table: 'apps' | 'backends', name: string, capacity: 
 
 /** Main-thread allocator of shared slots. */
 export class FleetMemory implements ProxyMemory {
+  /** The main thread's limiters are driven by the cluster rate-limit sync with performance.now(). */
+  readonly epochOffsetMs = performance.timeOrigin;
   readonly apps: SlotTable;
   readonly backends: SlotTable;
   /** The newest limiter table per scope (limiter-key.ts): a rebuilt limiter replaces its scope's table. */
@@ -73,7 +75,7 @@ export class FleetMemory implements ProxyMemory {
 
   /** A fresh table: ProxyState asks only when it builds a limiter (new, or its limit or window changed). */
   limiterBuffer(key: LimiterKey, table: LimiterTable): SharedArrayBuffer {
-    const buffer = new SharedArrayBuffer(SlidingWindowLimiter.bytesFor(table.maxClients));
+    const buffer = new SharedArrayBuffer(SlidingWindowLimiter.bytesFor(table.maxClients, table.shared));
     this.limiters.set(limiterScope(key), buffer);
     this.pending.limitersChanged = true;
     return buffer;

@@ -13,6 +13,8 @@ import type { SharedLayout } from './shared-layout.js';
 
 /** Views for worker thread `thread`. */
 export class ThreadMemory implements ProxyMemory {
+  /** A worker's request path passes epoch ms already (worker-main.ts). */
+  readonly epochOffsetMs = 0;
   private readonly apps = new Map<string, number>();
   private readonly backends = new Map<string, number>();
   private limiters = new Map<string, SharedArrayBuffer>();

@@ -8,6 +8,10 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { registerProbes } from '../../proxy/admin-probes.js';
 import { startAdminServer } from '../../proxy/admin-server.js';
 import { createProxyMetrics } from '../../proxy/metrics.js';
+import { registerControlPlaneMetrics } from '../../scaler/metrics.js';
+import { Records } from '../../store/records/records.js';
+import { ScaleJob } from '../../store/records/scale-job.js';
+import { openTestStore } from '../helpers/embedded-store.js';
 import { freePort } from '../helpers/free-port.js';
 import { testConfig, testProxy } from '../helpers/proxy-harness.js';
 import { httpBackend } from '../helpers/upstream-servers.js';
@@ -37,7 +41,11 @@ describe('/metrics exposition', () => {
     );
     const admin = await startAdminServer({ host: '127.0.0.1', port: 0 });
     onTestFinished(() => admin.close());
-    registerProbes(admin, { registry: createProxyMetrics(proxy.state, proxy.core.unrouted), checks: [] });
+    const { store } = await openTestStore();
+    await new Records(store).put(ScaleJob, { app: 'web', targetReplicas: 3, reason: 'test', issuedAt: Date.now() });
+    const registry = createProxyMetrics(proxy.state, proxy.core.unrouted);
+    registerControlPlaneMetrics(registry, { store, isLeader: () => true, storeStats: () => store.stats() });
+    registerProbes(admin, { registry, checks: [] });
     const base = `http://127.0.0.1:${proxy.port}`;
     for (const path of ['/web', '/web/a', '/web/missing', '/broken/x', '/nowhere']) await (await fetch(`${base}${path}`)).arrayBuffer();
 
@@ -47,6 +55,9 @@ describe('/metrics exposition', () => {
     expect(text).toContain('vortex_upstream_errors_total{app="broken",reason="connect_failed"} 1');
     expect(text).toContain('vortex_active_nodes{app="lazy"} 0');
     expect(text).toContain('vortex_requests_total{app="_unrouted",code="404"} 1');
+    expect(text).toContain('vortex_scaler_leader 1');
+    expect(text).toContain('vortex_desired_replicas{app="web"} 3');
+    expect(text).toMatch(/vortex_store_revision [1-9]/);
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(`${check.stdout}${check.stderr}`).toBe('');
     expect(check.status).toBe(0);
