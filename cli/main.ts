@@ -68,7 +68,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
 
   program
     .command('up')
-    .description('run Vortex in one process: the store (embedded unless the config says etcd), the proxy, telemetry and the admin API')
+    .description('run Vortex in one process: the store (embedded unless the config says etcd), the scaler, the reconciler with the backend plugins, the proxy, telemetry and the admin API')
     .option('-c, --config <file>', `config file (default: ./${DEFAULT_CONFIG} if present)`)
     .action(async (options: { config?: string }) => {
       // Loaded on use: the proxy stack (uWS, prom-client) is not needed by the other commands.
@@ -84,6 +84,42 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .action(async (options: { config?: string; store?: string }) => {
       const { proxyCommand } = await import('./commands/proxy.js');
       exitCode = await proxyCommand(options, io, stackSignals());
+    });
+
+  program
+    .command('scaler')
+    .description('run the scaler and, while it leads, the reconciler with the backend plugins, against a store in another process')
+    .option('-c, --config <file>', `config file (default: ./${DEFAULT_CONFIG} if present)`)
+    .option('--store <host:port[,host:port]>', 'store endpoints (a `vortex store` server or etcd); default: the config\'s store section')
+    .action(async (options: { config?: string; store?: string }) => {
+      const { scalerCommand } = await import('./commands/scaler.js');
+      exitCode = await scalerCommand(options, io, stackSignals());
+    });
+
+  program
+    .command('status')
+    .description('show the apps of a running Vortex (desired and ready replicas, load, backends, errors) from its admin API')
+    .option('-c, --config <file>', `config file: admin.listen and admin.token (default: ./${DEFAULT_CONFIG} if present)`)
+    .option('--admin <url>', 'the admin API to ask (default: http://<admin.listen>)')
+    .option('--json', 'print the API\'s JSON answer')
+    .action(async (options: { config?: string; admin?: string; json?: boolean }) => {
+      // Loaded on use, like the stack: undici is not needed by the other commands.
+      const { statusCommand } = await import('./commands/status.js');
+      exitCode = await statusCommand(options, io);
+    });
+
+  program
+    .command('scale')
+    .description('set an app\'s replica count by hand (it holds until --clear), through a running Vortex\'s admin API')
+    .argument('<app>', 'the app, as named in vortex.yaml')
+    .argument('[replicas]', 'replicas to run: 0 up to the app\'s max_replicas')
+    .option('--clear', 'remove the manual override: the scaling policy decides again')
+    .option('-c, --config <file>', `config file: admin.listen and admin.token (default: ./${DEFAULT_CONFIG} if present)`)
+    .option('--admin <url>', 'the admin API to call (default: http://<admin.listen>)')
+    .option('--json', 'print the API\'s JSON answer')
+    .action(async (app: string, replicas: string | undefined, options: { config?: string; admin?: string; clear?: boolean; json?: boolean }) => {
+      const { scaleCommand } = await import('./commands/scale.js');
+      exitCode = await scaleCommand(app, replicas, options, io);
     });
 
   try {

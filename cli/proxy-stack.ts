@@ -1,19 +1,22 @@
 /**
  * The proxy with everything around it, as `vortex proxy` and `vortex up` run it on a Store they
  * opened: the proxy on `proxy.listen`, telemetry into the store, and the admin server (/metrics,
- * /healthz, /readyz) on `admin.listen`. It prints one ready line, re-reads the config file on
+ * /healthz, /readyz and the /api/v1 apps, scale and events routes) on `admin.listen`. It prints one ready line, re-reads the config file on
  * SIGHUP (an invalid file is refused, the old config stays), and on SIGINT/SIGTERM shuts down in
  * order: the proxy drains (up to `proxy.shutdown_timeout`, /readyz says 503 meanwhile), telemetry
  * revokes its lease (this proxy's records vanish at once), the admin server closes. The caller
  * closes the store.
  */
+import type { Registry } from 'prom-client';
 import { parseHostPort } from '../config/listen-address.js';
 import { loadConfig } from '../config/load.js';
 import type { VortexConfig } from '../config/resolve.js';
+import { registerAppsApi } from '../proxy/admin-api/apps-api.js';
 import { registerProbes } from '../proxy/admin-probes.js';
 import type { ReadinessCheck } from '../proxy/admin-probes.js';
 import { startAdminServer } from '../proxy/admin-server.js';
 import type { AdminServer } from '../proxy/admin-server.js';
+import { registerRateLimitSyncMetrics } from '../proxy/cluster-rate-limit/sync-metrics.js';
 import { createProxyMetrics } from '../proxy/metrics.js';
 import { startProxy } from '../proxy/proxy-server.js';
 import type { RunningProxy } from '../proxy/proxy-server.js';
@@ -42,6 +45,10 @@ export interface ProxyStackOptions {
   readySuffix?: string;
   /** Readiness beyond the proxy's own (e.g. the embedded store's gRPC server). */
   checks?: readonly ReadinessCheck[];
+  /** Adds metrics beyond the proxy's to the /metrics registry (e.g. the control plane's). */
+  metrics?: (registry: Registry) => void;
+  /** Called with a reloaded config after the proxy took it (e.g. the control plane of `vortex up`). */
+  onConfigReloaded?: (next: VortexConfig) => Promise<void>;
   io: CliIo;
   logger: Logger;
   signals: StackSignals;
@@ -53,10 +60,13 @@ function restartOnly(config: VortexConfig): Record<string, unknown> {
     'proxy.listen': config.proxy.listen,
     'proxy.engine': config.proxy.engine,
     'proxy.websocket': config.proxy.websocket,
+    'proxy.workers': config.proxy.workers,
     'admin.listen': config.admin.listen,
     'admin.token': config.admin.token === undefined ? 'unset' : 'set',
     store: config.store,
     'telemetry.interval': config.telemetry.interval,
+    'ratelimiter.scope': config.ratelimiter.scope,
+    'ratelimiter.sync_interval': config.ratelimiter.sync_interval,
   };
 }
 
@@ -70,11 +80,12 @@ export async function runProxyStack(options: ProxyStackOptions): Promise<void> {
   const { config, store, logger, signals } = options;
   const adminListen = parseHostPort(config.admin.listen);
   if (adminListen === undefined) throw new TypeError(`admin.listen: invalid host:port ${JSON.stringify(config.admin.listen)}`);
-  const proxy = await startProxy({ config, store, logger });
+  const proxyId = defaultProxyId();
+  const proxy = await startProxy({ config, store, logger, proxyId });
   let telemetry: Telemetry | null = null;
   let admin: AdminServer | null = null;
   try {
-    telemetry = new Telemetry({ store, source: proxy.state, proxyId: defaultProxyId(), intervalMs: config.telemetry.interval, logger });
+    telemetry = new Telemetry({ store, source: proxy.state, proxyId, intervalMs: config.telemetry.interval, logger });
     telemetry.start();
     admin = await startAdminServer({
       host: adminListen.host,
@@ -82,10 +93,14 @@ export async function runProxyStack(options: ProxyStackOptions): Promise<void> {
       ...(config.admin.token === undefined ? {} : { token: config.admin.token }),
       logger,
     });
+    const registry = createProxyMetrics(proxy.state, proxy.core.unrouted, proxy.websockets);
+    if (proxy.rateLimitSync !== null) registerRateLimitSyncMetrics(registry, proxy.rateLimitSync);
+    options.metrics?.(registry);
     registerProbes(admin, {
-      registry: createProxyMetrics(proxy.state, proxy.core.unrouted, proxy.websockets),
+      registry,
       checks: [{ name: 'proxy', ok: () => proxy.ready() }, ...(options.checks ?? [])],
     });
+    registerAppsApi(admin, { store, apps: () => proxy.state.config.apps });
     const stopReload = signals.onReload(() => void reload(options, proxy, telemetry));
     options.io.out(
       `${options.label}: proxy on ${httpUrl(config.proxy.listen, proxy.port)}, admin on ${httpUrl(config.admin.listen, admin.port)}${options.readySuffix ?? ''}`,
@@ -119,8 +134,9 @@ async function reload(options: ProxyStackOptions, proxy: RunningProxy, telemetry
   const before = restartOnly(options.config);
   const after = restartOnly(next);
   const changed = Object.keys(before).filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
-  proxy.state.applyConfig(next);
+  proxy.applyConfig(next);
   telemetry?.attach();
+  await options.onConfigReloaded?.(next);
   if (changed.length > 0) logger.warn({ keys: changed }, 'SIGHUP: these settings apply only after a restart');
   logger.info({ file: configFile, apps: next.apps.map((a) => a.name) }, 'config reloaded');
 }

@@ -17,7 +17,9 @@ export function crossCheck(config: ParsedConfig): { path: KeyPath; message: stri
   checkClusterBounds(config, report);
   checkApps(config, report);
   checkStore(config, report);
+  checkRateLimiter(config, report);
   checkListenersApart(config, report);
+  checkWorkers(config, report);
   return found;
 }
 
@@ -81,6 +83,31 @@ function checkStore({ store }: ParsedConfig, report: Report): void {
   }
 }
 
+/** Shortest accepted `ratelimiter.sync_interval` (ms): below it the store takes a write per proxy every few ms. */
+const MIN_SYNC_INTERVAL_MS = 50;
+
+/**
+ * With scope: cluster, counts are exchanged per window-long bucket; an exchange slower than half the
+ * shortest window would deliver a bucket's counts after much of it is gone (see docs/proxy.md).
+ */
+function checkRateLimiter({ ratelimiter, apps }: ParsedConfig, report: Report): void {
+  const at: KeyPath = ['ratelimiter', 'sync_interval'];
+  const interval = ratelimiter.sync_interval;
+  if (interval < MIN_SYNC_INTERVAL_MS) {
+    report(at, `is ${formatDuration(interval)}, must be ≥ ${formatDuration(MIN_SYNC_INTERVAL_MS)}`);
+    return;
+  }
+  if (ratelimiter.scope !== 'cluster') return;
+  const windows: [string, number][] = [['ratelimiter.ratewindow', ratelimiter.ratewindow]];
+  apps.forEach((app, index) => {
+    if (app.ratelimiter !== undefined) windows.push([`apps[${index}].ratelimiter.ratewindow`, app.ratelimiter.ratewindow]);
+  });
+  const [from, shortest] = windows.reduce((a, b) => (b[1] < a[1] ? b : a));
+  if (interval * 2 > shortest) {
+    report(at, `is ${formatDuration(interval)}, must be ≤ half the shortest rate window with scope: cluster (${formatDuration(shortest)}, from ${from})`);
+  }
+}
+
 /** Two of our own listeners on one port would fail at start with EADDRINUSE; say so now, by key. */
 function checkListenersApart(config: ParsedConfig, report: Report): void {
   const listeners: [KeyPath, string | undefined][] = [
@@ -97,6 +124,13 @@ function checkListenersApart(config: ParsedConfig, report: Report): void {
     );
     if (clash) report(path, `${text} uses the same port as ${formatKeyPath(clash.path)}`);
     seen.push({ path, ...address });
+  }
+}
+
+/** Worker threads share one port through uWS (SO_REUSEPORT); node:http in a worker cannot do that here. */
+function checkWorkers({ proxy }: ParsedConfig, report: Report): void {
+  if (proxy.engine === 'node' && proxy.workers !== 1) {
+    report(['proxy', 'workers'], `is ${proxy.workers}, must be 1 with proxy.engine: node (worker threads run only on the uws engine)`);
   }
 }
 

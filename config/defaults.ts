@@ -7,6 +7,8 @@ export const DEFAULTS = {
     listen: '0.0.0.0:8000',
     /** auto: uWebSockets.js when its native build loads, node:http otherwise. */
     engine: 'auto',
+    /** Threads serving proxy.listen: 1 = the main thread alone; N or auto (= available cores) = N worker threads (uws only). */
+    workers: 1 as number | 'auto',
     trusted_proxies: ['127.0.0.1/32', '::1/128'],
     /** How long a request waits for a backend of an app scaling from zero. */
     hold_timeout: 30_000, // 30 s
@@ -62,6 +64,7 @@ export const DEFAULTS = {
     ratelimit: 500_000_000, // requests per client per window: the seed's "practically off"
     ratewindow: 15_000, // 15 s sliding window
     scope: 'local',
+    sync_interval: 250, // 250 ms between count exchanges (scope: cluster); see docs/proxy.md for the overshoot it bounds
     max_tracked_clients: 100_000, // clients remembered at once; see docs/configuration.md for the bound
     ipv6_prefix: 64, // IPv6 clients are grouped by this prefix length
     allow: [] as string[],

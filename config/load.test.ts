@@ -184,7 +184,15 @@ describe('loadConfig: more problems', () => {
     ['proxy: { trusted_proxies: [10.0.0.0/33] }', 'proxy.trusted_proxies[0]: expected an IP address or CIDR block'],
     ['proxy: { limits: { max_body_bytes: 10 parsecs } }', 'proxy.limits.max_body_bytes: expected a size like'],
     ['proxy: { websocket: { idle_timeout: 4s } }', 'proxy.websocket.idle_timeout: must be 0 (off) or between 8s and 960s'],
+    ['ratelimiter: { sync_interval: 10ms }', 'ratelimiter.sync_interval: is 10ms, must be ≥ 50ms'],
+    [
+      `ratelimiter: { scope: cluster, ratewindow: 10s, sync_interval: 1s }\napps:\n  - name: a\n    ratelimiter: { ratelimit: 5, ratewindow: 1s }\n    ${processBackend}`,
+      'ratelimiter.sync_interval: is 1s, must be ≤ half the shortest rate window with scope: cluster (1s, from apps[0].ratelimiter.ratewindow)',
+    ],
     ['admin: { token: short }', 'admin.token: an admin token needs at least 16 characters'],
+    ['proxy: { workers: 0 }', 'proxy.workers: must be ≥ 1 (got 0)'],
+    ['proxy: { workers: many }', 'proxy.workers: expected auto or an integer from 1 to 64'],
+    ['proxy: { engine: node, workers: 2 }', 'proxy.workers: is 2, must be 1 with proxy.engine: node'],
     ['apps: {}', 'apps: expected array'],
     ['- just\n- a list', ': expected object'],
   ])('%s', (text, expected) => {
@@ -199,6 +207,7 @@ describe('docs/configuration.md', () => {
     const rows = new Map([...doc.matchAll(/^\| `([a-z_.[\]]+)` \| `([^`]*)` \|/gm)].map((match) => [match[1]!, match[2]!]));
     const expected: Record<string, unknown> = {
       'proxy.listen': config.proxy.listen,
+      'proxy.workers': config.proxy.workers,
       'proxy.hold_timeout': config.proxy.hold_timeout,
       'proxy.access_log.sample_rate': config.proxy.access_log.sample_rate,
       'proxy.timeouts.header': config.proxy.timeouts.header,
@@ -214,6 +223,7 @@ describe('docs/configuration.md', () => {
       'cluster.settings.scale_down_cooldown': config.cluster.settings.scale_down_cooldown,
       'cluster.settings.scale_to_zero_after': config.cluster.settings.scale_to_zero_after,
       'ratelimiter.ratewindow': config.ratelimiter.ratewindow,
+      'ratelimiter.sync_interval': config.ratelimiter.sync_interval,
       'apps[].health.interval': config.apps[0]!.health.interval,
       'apps[].drain_timeout': config.apps[0]!.drain_timeout,
       'apps[].backend.stop_timeout': (config.apps[0]!.backend as { stop_timeout: number }).stop_timeout,

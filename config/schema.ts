@@ -52,6 +52,9 @@ const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z
 const APP_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Most proxy worker threads (`proxy.workers`); each costs a V8 isolate (~10 MB) and its share of the shared tables. */
+export const MAX_PROXY_WORKERS = 64;
+
 const replicas = () => z.int().min(0).max(10_000);
 const port = () => z.int().min(1).max(65_535);
 const envMap = () => z.record(z.string().regex(ENV_NAME, 'environment variable names are letters, digits and _'), z.string());
@@ -60,6 +63,9 @@ const command = () => z.array(z.string()).min(1, 'a command needs at least the p
 const proxySchema = z.strictObject({
   listen: hostPort().default(DEFAULTS.proxy.listen),
   engine: z.enum(['auto', 'uws', 'node']).default(DEFAULTS.proxy.engine),
+  workers: z
+    .union([z.literal('auto'), z.int().min(1).max(MAX_PROXY_WORKERS)], { error: `expected auto or an integer from 1 to ${MAX_PROXY_WORKERS}` })
+    .default(DEFAULTS.proxy.workers),
   trusted_proxies: z.array(cidr()).default([...DEFAULTS.proxy.trusted_proxies]),
   hold_timeout: duration().default(DEFAULTS.proxy.hold_timeout),
   shutdown_timeout: duration().default(DEFAULTS.proxy.shutdown_timeout),
@@ -156,6 +162,7 @@ const ratelimiterSchema = z.strictObject({
   ratelimit: rateLimitShape.ratelimit.default(DEFAULTS.ratelimiter.ratelimit),
   ratewindow: rateLimitShape.ratewindow.default(DEFAULTS.ratelimiter.ratewindow),
   scope: z.enum(['local', 'cluster']).default(DEFAULTS.ratelimiter.scope),
+  sync_interval: duration().default(DEFAULTS.ratelimiter.sync_interval),
   max_tracked_clients: z.int().min(1).default(DEFAULTS.ratelimiter.max_tracked_clients),
   ipv6_prefix: z.int().min(1).max(128).default(DEFAULTS.ratelimiter.ipv6_prefix),
   allow: z.array(cidr()).default([]),

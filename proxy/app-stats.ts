@@ -14,26 +14,95 @@ export const LATENCY_BUCKETS_MS: readonly number[] = Object.freeze([
   0.5, 1, 2, 3, 5, 7.5, 10, 15, 25, 50, 75, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
 ]);
 
-/** Monotonic per-app counters (since the AppState was created). */
+/** Scalar fields after the arrays, in this order. */
+const SCALARS = 5;
+const RATE_LIMITED = 0;
+const LATENCY_SUM = 1;
+const IN_FLIGHT = 2;
+const WAITING = 3;
+const RETRIES = 4;
+
+/**
+ * Per-app counters (monotonic since the AppState was created, except the in-flight and waiting
+ * gauges), all in ONE Float64Array block: private by default, or a view into a thread's region of
+ * a SharedArrayBuffer when worker threads run (proxy/workers/): then only the owning thread writes
+ * it, with plain stores, and the main thread sums the blocks of every thread (see {@link addBlock}).
+ */
 export class AppStats {
+  /** Float64 elements of one block. */
+  static readonly BLOCK_LENGTH = 6 + 600 + ERROR_KINDS.length + LATENCY_BUCKETS_MS.length + 1 + SCALARS;
+  /** The whole block (every field below is a view into it). */
+  readonly block: Float64Array;
   /** Responses by status class: index 1..5 = 1xx..5xx (index 0 unused). Includes the proxy's own errors. */
-  readonly byClass = new Float64Array(6);
+  readonly byClass: Float64Array;
   /** Responses by exact status code, index = code (100..599). */
-  readonly byCode = new Float64Array(600);
+  readonly byCode: Float64Array;
   /** The proxy's own failures by kind, index as in ERROR_KINDS. */
-  readonly errors = new Float64Array(ERROR_KINDS.length);
-  /** Requests refused by a rate limiter (also counted in errors[rate_limited]). */
-  rateLimited = 0;
+  readonly errors: Float64Array;
   /** Latency histogram: counts per LATENCY_BUCKETS_MS bucket, plus one overflow bucket at the end. */
-  readonly latencyCounts = new Float64Array(LATENCY_BUCKETS_MS.length + 1);
+  readonly latencyCounts: Float64Array;
+  readonly #scalars: Float64Array;
+
+  /** @param block BLOCK_LENGTH elements (zeroed, or a worker's block carrying on after a restart). */
+  constructor(block: Float64Array = new Float64Array(AppStats.BLOCK_LENGTH)) {
+    if (block.length !== AppStats.BLOCK_LENGTH) throw new RangeError(`an AppStats block has ${AppStats.BLOCK_LENGTH} elements (got ${block.length})`);
+    this.block = block;
+    let at = 0;
+    const take = (n: number): Float64Array => block.subarray(at, (at += n));
+    this.byClass = take(6);
+    this.byCode = take(600);
+    this.errors = take(ERROR_KINDS.length);
+    this.latencyCounts = take(LATENCY_BUCKETS_MS.length + 1);
+    this.#scalars = take(SCALARS);
+  }
+
+  /** Requests refused by a rate limiter (also counted in errors[rate_limited]). */
+  get rateLimited(): number {
+    return this.#scalars[RATE_LIMITED]!;
+  }
+  set rateLimited(n: number) {
+    this.#scalars[RATE_LIMITED] = n;
+  }
   /** Sum of all recorded latencies, ms (for a mean, and prom-client's _sum). */
-  latencySumMs = 0;
+  get latencySumMs(): number {
+    return this.#scalars[LATENCY_SUM]!;
+  }
+  set latencySumMs(n: number) {
+    this.#scalars[LATENCY_SUM] = n;
+  }
   /** Requests being forwarded now (picked a backend, not finished). */
-  inFlight = 0;
+  get inFlight(): number {
+    return this.#scalars[IN_FLIGHT]!;
+  }
+  set inFlight(n: number) {
+    this.#scalars[IN_FLIGHT] = n;
+  }
   /** Requests held for a backend now (scale from zero): the demand signal for the scaler. */
-  waiting = 0;
+  get waiting(): number {
+    return this.#scalars[WAITING]!;
+  }
+  set waiting(n: number) {
+    this.#scalars[WAITING] = n;
+  }
   /** Upstream attempts retried on another backend. */
-  retries = 0;
+  get retries(): number {
+    return this.#scalars[RETRIES]!;
+  }
+  set retries(n: number) {
+    this.#scalars[RETRIES] = n;
+  }
+
+  /** Adds another block (a worker thread's counters for the same app) into this one. */
+  addBlock(other: Float64Array): void {
+    const block = this.block;
+    for (let i = 0; i < block.length; i++) block[i]! += other[i]!;
+  }
+
+  /** Zeroes the gauges (in-flight, waiting): a crashed worker's block, before its successor carries on. */
+  clearGauges(): void {
+    this.#scalars[IN_FLIGHT] = 0;
+    this.#scalars[WAITING] = 0;
+  }
 
   /** Counts a response sent with `status` (by the backend or by the proxy). */
   countStatus(status: number): void {

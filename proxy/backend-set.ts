@@ -1,7 +1,9 @@
 /**
  * An app's ready backends: an immutable list swapped whole when `router:<app>` changes, and one
- * round-robin counter for the app that survives the swaps (no lock, no shuffle; a plain number now,
- * ready to become an Atomics slot when workers share it).
+ * round-robin counter for the app that survives the swaps (no lock, no shuffle). The counter is a
+ * one-element Uint32Array bumped with Atomics.add, so worker threads holding views of the same
+ * SharedArrayBuffer cell balance as one: each pick takes the next number, whichever thread takes it.
+ * At 2^32 picks the counter wraps; the pick after the wrap may repeat a backend once.
  */
 import { Backend } from './backend.js';
 import type { BackendPoolOptions } from './backend.js';
@@ -12,9 +14,16 @@ export class BackendSet {
   list: readonly Backend[] = [];
   /** Backends removed from the list whose pools have not closed yet (a hard stop destroys them). */
   readonly draining = new Set<Backend>();
-  private counter = 0;
 
-  constructor(private readonly poolOptions: BackendPoolOptions) {}
+  /**
+   * @param counter the app's round-robin cell (see the file comment)
+   * @param inFlightCell the in-flight cell for a new backend's address (see Backend.sharedInFlight)
+   */
+  constructor(
+    private readonly poolOptions: BackendPoolOptions,
+    private readonly counter: Uint32Array = new Uint32Array(1),
+    private readonly inFlightCell: (address: string) => Int32Array = () => new Int32Array(1),
+  ) {}
 
   /**
    * The next backend in round-robin order, skipping any in back-off at `now` (ms, performance.now()),
@@ -26,20 +35,19 @@ export class BackendSet {
     const list = this.list;
     const n = list.length;
     if (n === 0) return null;
-    let i = this.counter;
-    if (i >= n) i = 0;
+    let i = Atomics.add(this.counter, 0, 1) % n;
     let fallback: Backend | null = null;
     for (let tries = 0; tries < n; tries++) {
       const backend = list[i]!;
       i = i + 1 === n ? 0 : i + 1;
       if (backend === exclude) continue;
       if (backend.backoffUntil <= now) {
-        this.counter = i;
+        // Skipped backends' turns move on with the counter, so their share spreads over the rest.
+        if (tries > 0) Atomics.add(this.counter, 0, tries);
         return backend;
       }
       fallback ??= backend;
     }
-    this.counter = i;
     return fallback;
   }
 
@@ -55,7 +63,7 @@ export class BackendSet {
     for (const address of addresses) {
       if (seen.has(address)) continue;
       seen.add(address);
-      next.push(old.get(address) ?? new Backend(address, this.poolOptions));
+      next.push(old.get(address) ?? new Backend(address, this.poolOptions, this.inFlightCell(address)));
     }
     this.list = next;
     for (const [address, backend] of old) if (!seen.has(address)) this.retire(backend);

@@ -33,8 +33,13 @@ export class Backend {
   readonly address: string;
   readonly pool: UpstreamPool;
   state: BackendState = 'ready';
-  /** Requests on this backend now (picked and not finished). */
+  /** Requests on this backend now from this thread (picked and not finished); its pool closes at 0 once draining. */
   inFlight = 0;
+  /**
+   * The same count in a cell the main thread can read (one element, Atomics): a private array with
+   * one thread, this thread's row of a SharedArrayBuffer with workers (proxy/workers/).
+   */
+  readonly sharedInFlight: Int32Array;
   /** Requests sent here since it was added. */
   requests = 0;
   /** Connects refused or timed out since it was added (passive health, reported in telemetry). */
@@ -44,10 +49,11 @@ export class Backend {
   private backoffMs = BACKOFF_INITIAL_MS;
 
   /** Throws when `address` is not `host:port` (router lists are validated before this). */
-  constructor(address: string, options: BackendPoolOptions) {
+  constructor(address: string, options: BackendPoolOptions, sharedInFlight: Int32Array = new Int32Array(1)) {
     const parsed = parseAddress(address);
     if (parsed === undefined) throw new TypeError(`invalid backend address ${JSON.stringify(address)}`);
     this.address = address;
+    this.sharedInFlight = sharedInFlight;
     this.pool = new UpstreamPool({ ...options, host: parsed.host, port: parsed.port });
   }
 
@@ -66,10 +72,28 @@ export class Backend {
     }
   }
 
+  /** A request was sent here. */
+  acquire(): void {
+    this.inFlight++;
+    this.requests++;
+    Atomics.add(this.sharedInFlight, 0, 1);
+  }
+
   /** One request finished here; a draining backend closes its pool after its last one. */
   release(): void {
     this.inFlight--;
+    Atomics.sub(this.sharedInFlight, 0, 1);
     if (this.state === 'draining' && this.inFlight === 0) this.close();
+  }
+
+  /**
+   * The main thread's copy of a backend that worker threads serve: takes the in-flight count summed
+   * over the workers; a draining copy closes at 0 (its pool was never used), so telemetry lists a
+   * draining backend exactly as long as some worker still has requests on it.
+   */
+  observeInFlight(total: number): void {
+    this.inFlight = total;
+    if (this.state === 'draining' && total === 0) this.close();
   }
 
   /** Stops new requests; the pool closes once in-flight ones finish. */

@@ -16,6 +16,8 @@ import { registerWebSocketMetrics } from './websocket/websocket-metrics.js';
 /** The apps to expose (ProxyState fits). */
 export interface MetricsSource {
   readonly apps: ReadonlyMap<string, AppState>;
+  /** Called before each metric reads the apps' counters (worker threads keep theirs in shared memory). */
+  refreshCounters?(): void;
 }
 
 /**
@@ -99,8 +101,12 @@ class AppStatsHistogram extends Histogram<'app'> {
 export function createProxyMetrics(source: MetricsSource, unrouted?: AppStats, websockets?: WebSocketHub): Registry {
   const registry = new Registry();
   const registers = [registry];
-  const apps = () => source.apps.values();
+  const apps = () => {
+    source.refreshCounters?.();
+    return source.apps.values();
+  };
   function* counted(): Iterable<Counted> {
+    source.refreshCounters?.();
     yield* source.apps.values();
     if (unrouted !== undefined) yield { name: UNROUTED_APP, stats: unrouted };
   }

@@ -4,11 +4,13 @@
  * (`setRouter`) replace fields whole; the request path reads them and never waits on anything.
  */
 import type { VortexConfig } from '../config/resolve.js';
-import { AppState } from './app-state.js';
+import { AppState, createLimiter } from './app-state.js';
 import type { LimiterSizing } from './app-state.js';
 import type { BackendPoolOptions } from './backend.js';
 import { parseAddress } from './backend.js';
-import { SlidingWindowLimiter } from './rate-limiter.js';
+import type { ProxyMemory } from './proxy-memory.js';
+import { LOCAL_MEMORY } from './proxy-memory.js';
+import type { SlidingWindowLimiter } from './rate-limiter.js';
 import { RouteTable } from './route-table.js';
 import { TrustedNetworks } from './trusted-networks.js';
 
@@ -34,12 +36,21 @@ export class ProxyState {
   trusted = new TrustedNetworks([]);
   settings!: ProxySettings;
   config!: VortexConfig;
+  /**
+   * Brings counters kept elsewhere into this state before telemetry or /metrics read it: with worker
+   * threads the fleet sums their shared rows here (WorkerFleet.refresh); one thread has nothing to do.
+   */
+  refreshCounters: () => void = () => {};
   /** Last router list per app name, kept even for apps not (yet) configured. */
   private readonly routers = new Map<string, readonly string[]>();
   private poolOptions!: BackendPoolOptions;
   private sizing!: LimiterSizing;
 
-  constructor(config: VortexConfig) {
+  /** @param memory where counters and limiter tables live (worker threads share them; see proxy-memory.ts) */
+  constructor(
+    config: VortexConfig,
+    readonly memory: ProxyMemory = LOCAL_MEMORY,
+  ) {
     this.applyConfig(config);
   }
 
@@ -63,15 +74,10 @@ export class ProxyState {
       bodyTimeoutMs: proxy.timeouts.idle,
       idleTimeoutMs: proxy.timeouts.keep_alive,
     };
-    this.sizing = { maxClients: ratelimiter.max_tracked_clients, ipv6Prefix: ratelimiter.ipv6_prefix };
+    this.sizing = { maxClients: ratelimiter.max_tracked_clients, ipv6Prefix: ratelimiter.ipv6_prefix, shared: ratelimiter.scope === 'cluster' };
     const old = this.globalLimiter as SlidingWindowLimiter | undefined;
-    if (old === undefined || old.limit !== ratelimiter.ratelimit || old.windowMs !== ratelimiter.ratewindow) {
-      this.globalLimiter = new SlidingWindowLimiter({
-        limit: ratelimiter.ratelimit,
-        windowMs: ratelimiter.ratewindow,
-        maxClients: this.sizing.maxClients,
-        ipv6Prefix: this.sizing.ipv6Prefix,
-      });
+    if (old === undefined || old.limit !== ratelimiter.ratelimit || old.windowMs !== ratelimiter.ratewindow || old.shared !== this.sizing.shared) {
+      this.globalLimiter = createLimiter(ratelimiter.ratelimit, ratelimiter.ratewindow, this.sizing, this.memory, { scope: 'global' });
     }
     this.allowList = new TrustedNetworks(ratelimiter.allow);
     this.trusted = new TrustedNetworks(proxy.trusted_proxies);
@@ -81,7 +87,7 @@ export class ProxyState {
       names.add(appConfig.name);
       let app = this.apps.get(appConfig.name);
       if (app === undefined) {
-        app = new AppState(appConfig, this.poolOptions, this.sizing);
+        app = new AppState(appConfig, this.poolOptions, this.sizing, this.memory);
         this.apps.set(appConfig.name, app);
         const known = this.routers.get(appConfig.name);
         if (known !== undefined) app.setAddresses(known);
@@ -112,6 +118,11 @@ export class ProxyState {
     const valid = addresses.filter((a) => parseAddress(a) !== undefined);
     this.routers.set(app, valid);
     this.apps.get(app)?.setAddresses(valid);
+  }
+
+  /** The last router list of every app the store named, configured or not. */
+  get routerLists(): ReadonlyMap<string, readonly string[]> {
+    return this.routers;
   }
 
   /** Requests being forwarded or held, over all apps. */

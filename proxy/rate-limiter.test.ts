@@ -104,7 +104,7 @@ describe('SlidingWindowLimiter', () => {
   it('keeps memory fixed under a flood of distinct clients and forgets the least recently seen', () => {
     const l = limiter(1, 60_000, 64);
     const bytes = l.memoryBytes;
-    expect(bytes).toBe(128 * 48);
+    expect(bytes).toBe(128 * 40);
     for (let i = 0; i < 100_000; i++) l.check({ v6: false, hi: 0, lo: i, tail: [0, 0] }, i);
     expect(l.memoryBytes).toBe(bytes);
     expect(l.evictions).toBeGreaterThan(99_000);
@@ -119,10 +119,126 @@ describe('SlidingWindowLimiter', () => {
     expect(l.evictions).toBe(0);
   });
 
+  describe('shared (scope: cluster)', () => {
+    const shared = (limit: number, epochOffsetMs = 0) => new SlidingWindowLimiter({ limit, windowMs: 1_000, maxClients: 1_000, ipv6Prefix: 64, shared: true, epochOffsetMs });
+
+    it("adds the other proxies' counts to the estimate and counts only its own admissions", () => {
+      const l = shared(10);
+      l.setRemote(A, 0, 0, 7, 100);
+      expect(burst(l, A, 200, 10)).toBe(3);
+      expect(l.remaining).toBe(0);
+      l.setRemote(A, 0, 0, 4, 300); // replaced, not added: 4 + 3 own
+      expect(burst(l, A, 300, 10)).toBe(3);
+      const own: Array<[number, number]> = [];
+      l.forEachLocal(300, (_slot, prev, curr) => own.push([prev, curr]));
+      expect(own).toEqual([[0, 6]]);
+      expect(burst(l, B, 300, 20)).toBe(10);
+    });
+
+    it('ages remote counts with the bucket: current → previous (weighted) → gone', () => {
+      const l = shared(10);
+      l.setRemote(A, 0, 0, 8, 0);
+      expect(burst(l, A, 500, 10)).toBe(2);
+      // Bucket 1 at 1.5 s: previous = 8 remote + 2 own = 10, weighted 0.5 → 5; room for 5.
+      expect(burst(l, A, 1_500, 10)).toBe(5);
+      // Bucket 3: both buckets aged out without any setRemote.
+      expect(burst(l, A, 3_000, 20)).toBe(10);
+    });
+
+    it("uses the remote previous bucket's count, weighted by the overlap", () => {
+      const l = shared(10);
+      l.setRemote(A, 3, 10, 0, 3_000);
+      expect(burst(l, A, 3_000, 5)).toBe(0);
+      expect(burst(l, A, 3_600, 10)).toBe(6); // 10 × 0.4 = 4 → room for 6
+    });
+
+    it('Retry-After accounts for remote counts', () => {
+      const l = shared(4);
+      l.setRemote(A, 0, 0, 4, 250);
+      expect(l.check(A, 250)).toBe(false);
+      expect(l.retryAfterMs).toBe(1_000); // as if the 4 were its own: next bucket at 1.25 s
+      expect(l.check(A, 1_249)).toBe(false);
+      expect(l.check(A, 1_250)).toBe(true);
+    });
+
+    it('cuts buckets at epoch instants with epochOffsetMs', () => {
+      const l = shared(10, 10_500);
+      expect(l.bucketOf(0)).toBe(10);
+      expect(l.bucketOf(500)).toBe(11);
+      l.setRemote(A, 11, 0, 10, 600);
+      expect(l.check(A, 700)).toBe(false);
+    });
+
+    it('forEachLocal reports the current and previous bucket per client, clientAt names it (IPv6 by prefix)', () => {
+      const l = shared(100);
+      burst(l, A, 100, 3);
+      burst(l, ip('2001:db8:1:2::7'), 1_100, 2);
+      burst(l, A, 1_200, 1);
+      burst(l, B, 0, 5);
+      const seen: Array<[string, number, number]> = [];
+      l.forEachLocal(1_300, (slot, prev, curr) => {
+        const client = l.clientAt(slot);
+        seen.push([client.v6 ? `${client.hi.toString(16)}:${client.lo.toString(16)}` : String(client.lo), prev, curr]);
+      });
+      expect(seen.sort()).toEqual(
+        [
+          [String(A.lo), 3, 1],
+          [String(B.lo), 5, 0],
+          ['20010db8:10002', 0, 2],
+        ].sort(),
+      );
+      const later: number[] = [];
+      l.forEachLocal(3_000, (_slot, prev, curr) => later.push(prev, curr));
+      expect(later).toEqual([]);
+    });
+
+    it('costs 12 bytes a slot more, and nothing when not shared', () => {
+      expect(shared(1).memoryBytes - limiter(1).memoryBytes).toBe(2_048 * 12);
+      const local = limiter(3);
+      local.setRemote(A, 0, 0, 100, 0);
+      expect(burst(local, A, 0, 5)).toBe(3);
+      expect(local.shared).toBe(false);
+    });
+  });
+
   it('validates its options', () => {
     expect(() => limiter(0)).toThrow('limit must be an integer ≥ 1 (got 0)');
     expect(() => limiter(1, 0)).toThrow('windowMs must be > 0 (got 0)');
     expect(() => limiter(1, 1, 0)).toThrow('maxClients must be an integer ≥ 1 (got 0)');
     expect(() => limiter(1, 1, 1, 129)).toThrow('ipv6Prefix must be 1..128 (got 129)');
+    const odd = new SharedArrayBuffer(SlidingWindowLimiter.bytesFor(8) + 40);
+    expect(() => new SlidingWindowLimiter({ limit: 1, windowMs: 1, maxClients: 8, ipv6Prefix: 64, buffer: odd })).toThrow(
+      `buffer must be SlidingWindowLimiter.bytesFor(n) bytes (got ${SlidingWindowLimiter.bytesFor(8) + 40})`,
+    );
+  });
+
+  it('shares counts between limiters over one SharedArrayBuffer, whatever maxClients each was given', () => {
+    const buffer = new SharedArrayBuffer(SlidingWindowLimiter.bytesFor(64));
+    const one = new SlidingWindowLimiter({ limit: 4, windowMs: 1_000, maxClients: 64, ipv6Prefix: 64, buffer });
+    const two = new SlidingWindowLimiter({ limit: 4, windowMs: 1_000, maxClients: 1_000, ipv6Prefix: 64, buffer });
+    expect(one.memoryBytes).toBe(two.memoryBytes);
+    expect(burst(one, A, 100, 3)).toBe(3);
+    expect(burst(two, A, 200, 3)).toBe(1);
+    expect(burst(one, B, 300, 1)).toBe(1);
+    expect(one.remaining).toBe(3);
+  });
+
+  it('a shared table with room for other proxies: counts folded through one view (the main thread) are seen by another (a worker) on its own clock', () => {
+    const buffer = new SharedArrayBuffer(SlidingWindowLimiter.bytesFor(64, true));
+    // The main thread passes performance.now()-like times with an offset; the worker passes epoch ms.
+    const origin = 1_700_000_000_000;
+    const main = new SlidingWindowLimiter({ limit: 10, windowMs: 1_000, maxClients: 64, ipv6Prefix: 64, buffer, shared: true, epochOffsetMs: origin });
+    const worker = new SlidingWindowLimiter({ limit: 10, windowMs: 1_000, maxClients: 64, ipv6Prefix: 64, buffer, shared: true });
+    const bucket = main.bucketOf(500);
+    expect(worker.bucketOf(origin + 500)).toBe(bucket);
+    main.setRemote(A, bucket, 0, 7, 500);
+    expect(burst(worker, A, origin + 600, 10)).toBe(3);
+    let counted = 0;
+    main.forEachLocal(700, (slot, prev, curr) => {
+      expect(main.clientAt(slot)).toEqual(A);
+      counted += prev + curr;
+    });
+    expect(counted).toBe(3);
+    expect(() => new SlidingWindowLimiter({ limit: 1, windowMs: 1, maxClients: 64, ipv6Prefix: 64, buffer, shared: false })).toThrow('bytesFor(n)');
   });
 });

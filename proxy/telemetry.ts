@@ -27,6 +27,8 @@ export interface TelemetryLogger {
 /** The apps to report on (ProxyState fits). */
 export interface TelemetrySource {
   readonly apps: ReadonlyMap<string, AppState>;
+  /** Called before each read of the apps' counters (worker threads keep theirs in shared memory). */
+  refreshCounters?(): void;
 }
 
 /** What a Telemetry needs. */
@@ -184,6 +186,7 @@ export class Telemetry {
     if (this.stopped) return;
     try {
       const lease = await this.ensureLease();
+      this.options.source.refreshCounters?.();
       for (const name of names) {
         const app = this.options.source.apps.get(name);
         const before = this.previous.get(name);

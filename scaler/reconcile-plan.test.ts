@@ -26,7 +26,7 @@ function ids(plan: ReconcilePlan) {
 const none = { start: 0, drain: [], probe: [], remove: [], stopOrphans: [] };
 
 describe('planReconcile', () => {
-  const cases: Array<{ desc: string; target: number; records: ContainerRecordValue[]; instances: string[]; busy?: string[]; starting?: string[]; expected: Partial<ReturnType<typeof ids>> }> = [
+  const cases: Array<{ desc: string; target: number; records: ContainerRecordValue[]; instances: string[]; busy?: string[]; starting?: string[]; leaving?: string[]; expected: Partial<ReturnType<typeof ids>> }> = [
     { desc: 'nothing there, target 3: start 3', target: 3, records: [], instances: [], expected: { start: 3 } },
     { desc: 'at target: nothing to do', target: 2, records: [record('a', 'Running'), record('b', 'Running')], instances: ['a', 'b'], expected: {} },
     {
@@ -44,6 +44,15 @@ describe('planReconcile', () => {
       records: [record('a', 'Running')],
       instances: ['a'],
       busy: ['gone'],
+      expected: {},
+    },
+    {
+      desc: 'a drain in flight whose Draining write has not landed does not count: no second backend is drained',
+      target: 2,
+      records: [record('a', 'Running', 1), record('b', 'Running', 2), record('c', 'Running', 3)],
+      instances: ['a', 'b', 'c'],
+      busy: ['c'],
+      leaving: ['c'],
       expected: {},
     },
     {
@@ -123,8 +132,8 @@ describe('planReconcile', () => {
     { desc: 'target 0 drains everything', target: 0, records: [record('a', 'Running', 1), record('b', 'Running', 2)], instances: ['a', 'b'], expected: { drain: ['b', 'a'] } },
   ];
 
-  it.each(cases)('$desc', ({ target, records, instances, busy = [], starting = [], expected }) => {
-    const plan = planReconcile({ target, records, instances: instances.map(instance), busy: new Set(busy), starting: new Set(starting) });
+  it.each(cases)('$desc', ({ target, records, instances, busy = [], starting = [], leaving = [], expected }) => {
+    const plan = planReconcile({ target, records, instances: instances.map(instance), busy: new Set(busy), starting: new Set(starting), leaving: new Set(leaving) });
     expect(ids(plan)).toEqual({ ...none, ...expected });
   });
 });

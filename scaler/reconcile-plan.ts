@@ -28,6 +28,12 @@ export interface PlanInput {
    * record is gone, a failed start) must not count as a start, or a healthy backend would be drained.
    */
   starting: ReadonlySet<string>;
+  /**
+   * Instance ids being drained or replaced: never counted as serving, even while their record still
+   * says Running (the operation's status write may land after the reads), or a second pass would
+   * drain one more backend than the target asks for.
+   */
+  leaving: ReadonlySet<string>;
 }
 
 /** A record to delete, after stopping its instance when one still runs. */
@@ -54,7 +60,7 @@ export interface ReconcilePlan {
 
 /** Computes the plan; see the module comment for the rules. */
 export function planReconcile(input: PlanInput): ReconcilePlan {
-  const { target, records, instances, busy, starting } = input;
+  const { target, records, instances, busy, starting, leaving } = input;
   const live = new Map(instances.map((instance) => [instance.instanceId, instance]));
   const recorded = new Set(records.map((record) => record.id));
   const plan: ReconcilePlan = { start: 0, drain: [], probe: [], remove: [], stopOrphans: [] };
@@ -65,7 +71,7 @@ export function planReconcile(input: PlanInput): ReconcilePlan {
   for (const record of records) {
     const instance = live.get(record.id);
     if (busy.has(record.id)) {
-      if (record.status === 'Running' || record.status === 'Provisioning') active++;
+      if ((record.status === 'Running' || record.status === 'Provisioning') && !leaving.has(record.id)) active++;
       continue;
     }
     if (record.status === 'Dead') {

@@ -184,13 +184,15 @@ export class Reconciler {
     // Busy before the reads: an operation that ends during them has written what they see, and its
     // instance is protected from being taken for an orphan. Starting after them: see PlanInput.starting.
     const busy = this.#ops.busy(app);
+    const leavingBefore = [...this.#ops.ofKind(app, 'drain'), ...this.#ops.ofKind(app, 'replace')];
     const job = await this.#records.get(ScaleJob, app);
     const records = (await this.#records.query(ContainerRecord, { app })).map((entry) => entry.record);
     const instances = await this.#guard(app, 'list', () => provider.list(app));
     if (instances === undefined) return;
     const target = job?.record.targetReplicas ?? config.min_replicas;
     for (const id of this.#ops.busy(app)) busy.add(id);
-    const plan = planReconcile({ target, records, instances, busy, starting: this.#ops.ofKind(app, 'start') });
+    const leaving = new Set([...this.#ops.ofKind(app, 'drain'), ...this.#ops.ofKind(app, 'replace'), ...leavingBefore]);
+    const plan = planReconcile({ target, records, instances, busy, starting: this.#ops.ofKind(app, 'start'), leaving });
     if (this.#closed) return;
 
     for (const removal of plan.remove) this.#ops.run(app, removal.instanceId, 'remove', () => this.#work.remove(config, provider, removal));

@@ -10,6 +10,13 @@ export const keys = {
   metricsOfApp: (app: string) => `vortex:metrics:${app}:`,
   metricsAll: 'vortex:metrics:',
 
+  /**
+   * One proxy's admitted-request counts per client for one limiter (`scope`: `global` or
+   * `app:<name>`), under that proxy's lease (`ratelimiter.scope: cluster`; proxy/cluster-rate-limit/).
+   */
+  rateLimit: (scope: string, proxyId: string) => `vortex:ratelimit:${scope}:${proxyId}`,
+  rateLimitAll: 'vortex:ratelimit:',
+
   /** The desired replica count (ScaleJob) the scaler wants for an app; level-triggered. */
   scaleJob: (app: string) => `vortex:queue:scale:${app}`,
   scaleJobsAll: 'vortex:queue:scale:',

@@ -1,13 +1,17 @@
 /**
  * `vortex up`: everything in one process on the config's store (the embedded store in
- * `store.data_dir` by default, served over gRPC too when `store.listen` is set): proxy, telemetry
- * and the admin server. The scaler and reconciler join in the next step (design.md §9).
+ * `store.data_dir` by default, served over gRPC too when `store.listen` is set): the control plane
+ * (scaler, and the reconciler with the apps' backend plugins while the scaler leads), the proxy,
+ * telemetry and the admin server (design.md §9). On SIGINT/SIGTERM the proxy drains first, then the
+ * control plane resigns; backends keep running, and the next `vortex up` adopts them.
  */
 import { parseHostPort } from '../../config/listen-address.js';
+import { registerControlPlaneMetrics } from '../../scaler/metrics.js';
 import { EmbeddedStore } from '../../store/embedded/embedded-store.js';
 import { serveStore } from '../../store/grpc/server.js';
 import type { StoreServer } from '../../store/grpc/server.js';
 import { configFileFor, configFor } from '../config-file.js';
+import { ControlPlane } from '../control-plane.js';
 import type { CliIo } from '../io.js';
 import { EXIT } from '../io.js';
 import { createLogger } from '../logger.js';
@@ -26,6 +30,7 @@ export async function upCommand(options: UpCommandOptions, io: CliIo, signals: S
   const logger = createLogger('vortex-up');
   const store = await openStore(config.store, logger);
   let server: StoreServer | null = null;
+  let controlPlane: ControlPlane | null = null;
   try {
     let suffix = config.store.backend === 'etcd' ? `, store ${(config.store.endpoints ?? []).join(',')}` : `, store ${config.store.data_dir}`;
     if (config.store.listen !== undefined && store instanceof EmbeddedStore) {
@@ -35,8 +40,23 @@ export async function upCommand(options: UpCommandOptions, io: CliIo, signals: S
       server = await serveStore(store, { host: listen.host, port: listen.port, dbSize: () => embedded.stats().wal.bytes });
       suffix += ` (etcd v3 API on ${server.address})`;
     }
-    await runProxyStack({ label: 'vortex up', config, configFile: configFileFor(options.config), store, readySuffix: suffix, io, logger, signals });
+    const plane = await ControlPlane.start({ store, config, logger });
+    controlPlane = plane;
+    await runProxyStack({
+      label: 'vortex up',
+      config,
+      configFile: configFileFor(options.config),
+      store,
+      readySuffix: suffix,
+      io,
+      logger,
+      signals,
+      onConfigReloaded: (next) => plane.applyConfig(next),
+      metrics: (registry) =>
+        registerControlPlaneMetrics(registry, { store, isLeader: () => plane.isLeader, ...(store instanceof EmbeddedStore ? { storeStats: () => store.stats() } : {}) }),
+    });
   } finally {
+    await controlPlane?.close();
     await server?.close();
     await store.close();
   }

@@ -28,7 +28,10 @@ export interface ProcessProviderOptions {
   context: ProviderContext;
   /** Host ports; default: the context's shared allocator, else one from context.startingPort. */
   ports?: PortAllocator;
-  /** How often events() looks at instances this object did not start (adopted ones), ms. Default 1000. */
+  /**
+   * How often events() looks at instances this object did not start (adopted ones), ms. Default 250:
+   * a death must leave the router within a second, and a look is one read of /proc/<pid>/stat each.
+   */
   pollIntervalMs?: number;
 }
 
@@ -73,7 +76,7 @@ export class ProcessProvider implements BackendProvider {
     this.#context = options.context;
     this.#ports = options.ports ?? options.context.ports ?? new PortAllocator(options.context.startingPort);
     this.#state = new StateDir(options.context.stateDir);
-    this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 250;
   }
 
   async start(spec: InstanceSpec, options: StartOptions = {}): Promise<Instance> {

@@ -210,8 +210,7 @@ export class Exchange implements UpstreamHandler, HeldRequest {
     this.backend = backend;
     this.lastBackend = backend.address;
     this.attempts++;
-    backend.inFlight++;
-    backend.requests++;
+    backend.acquire();
     let upstream: UpstreamRequest;
     try {
       upstream = backend.pool.request({ method: this.method, path: this.path, headers: this.headers, bodyLength: this.bodyLength }, this);

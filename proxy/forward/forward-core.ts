@@ -4,7 +4,7 @@
  * fields swapped whole; nothing here awaits.
  */
 import type { AccessLog } from '../access-log.js';
-import { AppStats } from '../app-stats.js';
+import type { AppStats } from '../app-stats.js';
 import type { AppState } from '../app-state.js';
 import { resolveClientAddress } from '../client-ip.js';
 import type { IpParts } from '../ip-address.js';
@@ -37,7 +37,7 @@ export interface Admitted {
 /** The forwarding core shared by both engines. */
 export class ForwardCore implements ExchangeContext {
   /** Counters for requests refused before an app was known (bad framing, limits, no route). */
-  readonly unrouted = new AppStats();
+  readonly unrouted: AppStats;
   /** Set by a graceful stop: new requests get 503 shutting_down and the connection is closed. */
   closing = false;
 
@@ -47,7 +47,9 @@ export class ForwardCore implements ExchangeContext {
     readonly accessLog: AccessLog | null = null,
     /** Monotonic clock in ms (injectable for tests). */
     readonly now: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.unrouted = state.memory.stats(null);
+  }
 
   /** See ProxySettings.maxBodyBytes. */
   get maxBodyBytes(): number {

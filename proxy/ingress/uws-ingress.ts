@@ -13,6 +13,11 @@ import { HeaderCollector } from './header-collector.js';
 import type { Ingress } from './ingress.js';
 import { UwsClient } from './uws-client.js';
 
+/** uSockets' LIBUS_LISTEN_EXCLUSIVE_PORT: no SO_REUSEPORT, so a port already in use fails to bind. */
+const EXCLUSIVE_PORT = 1;
+/** `listen(host, port, options, cb)`: in the native build, missing from the bundled typings. */
+type ListenWithOptions = { listen(host: string, port: number, options: number, cb: (socket: ListenSocket | false) => void): unknown };
+
 /** A uWS App serving the forwarding core. */
 export class UwsIngress implements Ingress {
   readonly engine = 'uws' as const;
@@ -20,10 +25,16 @@ export class UwsIngress implements Ingress {
   private listenSocket: ListenSocket | null = null;
   private readonly collector = new HeaderCollector();
 
+  /**
+   * @param sharePort listen with SO_REUSEPORT (uWS's default on a non-zero port), so the worker
+   *   threads of one proxy share the port; otherwise exclusively, so a second process on the same
+   *   port fails instead of silently taking half the connections.
+   */
   constructor(
     private readonly uws: UwsModule,
     private readonly core: ForwardCore,
     websockets: UwsWebSockets,
+    private readonly sharePort = false,
   ) {
     this.app = uws.App();
     websockets.register(this.app);
@@ -32,13 +43,15 @@ export class UwsIngress implements Ingress {
 
   listen(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.app.listen(host, port, (socket) => {
+      const done = (socket: ListenSocket | false): void => {
         if (socket === false) reject(new Error(`uWS could not listen on ${host}:${port}`));
         else {
           this.listenSocket = socket;
           resolve(this.uws.us_socket_local_port(socket));
         }
-      });
+      };
+      if (this.sharePort) this.app.listen(host, port, done);
+      else (this.app as unknown as ListenWithOptions).listen(host, port, EXCLUSIVE_PORT, done);
     });
   }
 

@@ -10,6 +10,9 @@ import type { AppState } from '../app-state.js';
 import type { Backend } from '../backend.js';
 import { WebSocketStats } from './websocket-stats.js';
 
+/** After shutdown_timeout, how long WebSockets closed with 1001 get for their closing handshakes (ms). */
+export const WEBSOCKET_CLOSE_GRACE_MS = 1_000;
+
 /** How often open WebSockets are checked for a backend past its drain timeout (ms). */
 export const DRAIN_SWEEP_MS = 1_000;
 

@@ -26,8 +26,9 @@ export function runVortex(args: string[], timeoutMs = 30_000): Promise<CommandRe
   return runCommand(process.execPath, ['--import', 'tsx', RUN_CLI, ...args], { cwd: ROOT, timeoutMs });
 }
 
-export function startVortex(args: string[], readyLine: RegExp, timeoutMs = 30_000): Promise<VortexProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', RUN_CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `vortex <args>` and resolves once a stdout line matches `readyLine`; `env` is added to the environment. */
+export function startVortex(args: string[], readyLine: RegExp, timeoutMs = 30_000, env: Record<string, string> = {}): Promise<VortexProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', RUN_CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

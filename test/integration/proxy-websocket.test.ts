@@ -407,6 +407,26 @@ for (const engine of ENGINES) {
 }
 
 describe('proxy WebSockets (uws only)', () => {
+  it('through worker threads: relayed, counted in flight in the summed counters, closed with 1001 by close()', async () => {
+    const b = await wsBackend();
+    const proxy = await testProxy(testConfig('uws', [app('chat', [b.port])], { proxy: { workers: 2, shutdown_timeout: '200ms' } }));
+    const clients = await Promise.all(Array.from({ length: 8 }, () => openClient(proxy.port)));
+    for (const [i, ws] of clients.entries()) {
+      const inbox = new Inbox(ws);
+      ws.send(`m${i}`);
+      expect((await inbox.next()).data.toString()).toBe(`m${i}`);
+    }
+    expect(proxy.workers!.threads().filter((t) => t.listening)).toHaveLength(2);
+    // In flight on the app as the main thread sums every worker's count (what telemetry publishes).
+    await eventually(() => {
+      proxy.state.refreshCounters();
+      expect(proxy.state.apps.get('chat')!.stats.inFlight).toBe(8);
+    });
+    const closes = clients.map((ws) => closeOf(ws, 10_000));
+    await proxy.close();
+    for (const close of await Promise.all(closes)) expect(close.code).toBe(1001);
+  });
+
   it('tries the other backend when one refuses the connection', async () => {
     const b = await wsBackend();
     const proxy = await testProxy(testConfig('uws', [app('chat', [b.port, await deadPort()])]));
