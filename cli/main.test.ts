@@ -22,6 +22,17 @@ describe('vortex CLI', () => {
     expect(out).not.toMatch(/not implemented/i);
   });
 
+  it.each(['proxy', 'scaler'])('%s --store with something that is not host:port exits 2 saying what it expects', async (command) => {
+    const { code, err } = await run(command, '--store', '127.0.0.1:2379,nowhere');
+    expect(code).toBe(2);
+    expect(err).toContain(`vortex ${command}: --store "127.0.0.1:2379,nowhere": expected host:port[,host:port], e.g. 127.0.0.1:2379`);
+  });
+
+  it('--help lists the commands of design.md §9', async () => {
+    const { out } = await run('--help');
+    for (const command of ['up', 'proxy', 'scaler', 'store', 'status', 'scale', 'validate']) expect(out).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
   it('--version prints the package version', async () => {
     const { code, out } = await run('--version');
     expect(code).toBe(0);

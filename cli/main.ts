@@ -10,6 +10,7 @@ import { validateCommand } from './commands/validate.js';
 import { DEFAULT_CONFIG } from './config-file.js';
 import type { CliIo } from './io.js';
 import { EXIT, processIo } from './io.js';
+import { StoreFlagError } from './store-flag.js';
 import type { StackSignals } from './proxy-stack.js';
 import { vortexVersion } from './version.js';
 
@@ -129,7 +130,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       // --help and --version end through here too, with exit code 0.
       return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof StoreFlagError) {
       io.err(error.message);
       return EXIT.badInput;
     }

@@ -2,7 +2,6 @@
  * The Store a command runs on, from vortex.yaml's `store` section: the embedded store in
  * `store.data_dir`, or an etcd-protocol endpoint list (a `vortex store` server or an etcd cluster).
  */
-import { parseHostPort } from '../config/listen-address.js';
 import type { VortexConfig } from '../config/resolve.js';
 import { EmbeddedStore } from '../store/embedded/embedded-store.js';
 import { EtcdStore } from '../store/etcd/etcd-store.js';
@@ -21,20 +20,6 @@ export async function openStore(config: VortexConfig['store'], logger: Logger): 
   });
   logger.info({ dataDir: config.data_dir, revision: store.stats().revision }, 'embedded store open');
   return store;
-}
-
-/** `--store host:port[,host:port]` as a list, or undefined when absent; throws a usage message when malformed. */
-export function storeEndpointsFlag(command: string, flag: string | undefined): string[] | undefined {
-  const endpoints = flag?.split(',').map((e) => e.trim()).filter((e) => e !== '');
-  if (endpoints !== undefined && (endpoints.length === 0 || endpoints.some((e) => parseHostPort(e) === undefined))) {
-    throw new StoreFlagError(`${command}: --store ${JSON.stringify(flag)}: expected host:port[,host:port], e.g. 127.0.0.1:2379`);
-  }
-  return endpoints;
-}
-
-/** A malformed `--store` flag (a usage error: exit code 2). */
-export class StoreFlagError extends Error {
-  override readonly name = 'StoreFlagError';
 }
 
 /** The store a component command runs on: `--store` endpoints when given, else the config's store; with a description for the ready line. */

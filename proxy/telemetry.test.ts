@@ -1,12 +1,11 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { StoreUnavailableError } from '../store/errors.js';
 import { keys } from '../store/keys.js';
 import { ClientMetrics, clientMetricsId } from '../store/records/client-metrics.js';
 import { Records } from '../store/records/records.js';
-import type { Store } from '../store/store.js';
 import { prefixRange } from '../store/store.js';
 import { openTestStore, recordingLogger } from '../test/helpers/embedded-store.js';
 import { eventually } from '../test/helpers/eventually.js';
+import { flakyStore } from '../test/helpers/flaky-store.js';
 import { FakeClock } from '../test/helpers/fake-clock.js';
 import { testConfig } from '../test/helpers/proxy-harness.js';
 import type { HeldRequest } from './hold-queue.js';
@@ -26,26 +25,6 @@ function proxyState(): ProxyState {
   return state;
 }
 
-/** Fault injection over the real store: while `down`, every call fails as an unreachable store does. */
-function flakyStore(inner: Store): { store: Store; setDown: (down: boolean) => void } {
-  let down = false;
-  const store = new Proxy(inner, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (down) return Promise.reject(new StoreUnavailableError('connection refused (test)'));
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return {
-    store,
-    setDown: (d: boolean) => {
-      down = d;
-    },
-  };
-}
 
 async function setup(options: { flaky?: boolean } = {}) {
   const clock = new FakeClock();

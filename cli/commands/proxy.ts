@@ -7,7 +7,8 @@ import { configFileFor, configFor } from '../config-file.js';
 import type { CliIo } from '../io.js';
 import { EXIT } from '../io.js';
 import { createLogger } from '../logger.js';
-import { StoreFlagError, openComponentStore, storeEndpointsFlag } from '../open-store.js';
+import { openComponentStore } from '../open-store.js';
+import { storeEndpointsFlag } from '../store-flag.js';
 import { runProxyStack } from '../proxy-stack.js';
 import type { StackSignals } from '../proxy-stack.js';
 
@@ -20,14 +21,7 @@ export interface ProxyCommandOptions {
 
 /** Runs `vortex proxy` until a stop signal; resolves to the exit code. */
 export async function proxyCommand(options: ProxyCommandOptions, io: CliIo, signals: StackSignals): Promise<number> {
-  let endpoints: string[] | undefined;
-  try {
-    endpoints = storeEndpointsFlag('vortex proxy', options.store);
-  } catch (err) {
-    if (!(err instanceof StoreFlagError)) throw err;
-    io.err(err.message);
-    return EXIT.badInput;
-  }
+  const endpoints = storeEndpointsFlag('vortex proxy', options.store);
   const config = await configFor(options.config);
   const logger = createLogger('vortex-proxy');
   const { store, description } = await openComponentStore(config, endpoints, logger);

@@ -11,7 +11,8 @@ import { ControlPlane } from '../control-plane.js';
 import type { CliIo } from '../io.js';
 import { EXIT } from '../io.js';
 import { createLogger } from '../logger.js';
-import { StoreFlagError, openComponentStore, storeEndpointsFlag } from '../open-store.js';
+import { openComponentStore } from '../open-store.js';
+import { storeEndpointsFlag } from '../store-flag.js';
 import type { StackSignals } from '../proxy-stack.js';
 
 /** Options of `vortex scaler`. */
@@ -23,14 +24,7 @@ export interface ScalerCommandOptions {
 
 /** Runs `vortex scaler` until a stop signal; resolves to the exit code. */
 export async function scalerCommand(options: ScalerCommandOptions, io: CliIo, signals: StackSignals): Promise<number> {
-  let endpoints: string[] | undefined;
-  try {
-    endpoints = storeEndpointsFlag('vortex scaler', options.store);
-  } catch (err) {
-    if (!(err instanceof StoreFlagError)) throw err;
-    io.err(err.message);
-    return EXIT.badInput;
-  }
+  const endpoints = storeEndpointsFlag('vortex scaler', options.store);
   const config = await configFor(options.config);
   const configFile = configFileFor(options.config);
   const logger = createLogger('vortex-scaler');

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { freePort } from '../helpers/free-port.js';
 import { eventually } from '../helpers/eventually.js';
 import { rawHeaders, rawRequest, rawSequence, rawStatus, testConfig, testProxy } from '../helpers/proxy-harness.js';
 import type { TestApp } from '../helpers/proxy-harness.js';
@@ -73,15 +74,6 @@ function repeatedHash(chunk: Buffer, times: number): string {
   const hash = createHash('sha256');
   for (let i = 0; i < times; i++) hash.update(chunk);
   return hash.digest('hex');
-}
-
-/** A port nothing listens on (a server bound then closed). */
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 function app(name: string, ports: number[], more: Partial<TestApp> = {}): TestApp {
@@ -633,7 +625,7 @@ export function proxyHttpSuite(engine: Engine): void {
 
       it('retries a GET on the other backend when one refuses: no failures', async () => {
         const b = await echoBackend();
-        const dead = await deadPort();
+        const dead = await freePort();
         const proxy = await testProxy(testConfig(engine, [app('hello', [b.port, dead])]));
         for (let i = 0; i < 20; i++) expect((await request(proxy.port)).status).toBe(200);
         const backends = proxy.state.apps.get('hello')!.backends.list;

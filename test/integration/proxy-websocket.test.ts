@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { WebSocket } from 'ws';
@@ -15,6 +15,7 @@ import { Telemetry } from '../../proxy/telemetry.js';
 import { ClientMetrics, clientMetricsId } from '../../store/records/client-metrics.js';
 import { Records } from '../../store/records/records.js';
 import { openTestStore } from '../helpers/embedded-store.js';
+import { freePort } from '../helpers/free-port.js';
 import { eventually } from '../helpers/eventually.js';
 import { rawRequest, rawStatus, testConfig, testProxy } from '../helpers/proxy-harness.js';
 import type { TestApp } from '../helpers/proxy-harness.js';
@@ -39,15 +40,6 @@ function patterned(size: number, seed: number): Buffer {
 
 function sha(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-/** A port nothing listens on. */
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 function inFlight(proxy: RunningProxy, name: string): { app: number; backends: number[] } {
@@ -281,7 +273,7 @@ for (const engine of ENGINES) {
       });
 
       it('answers 502 when the backend is unreachable and counts an upstream error', async () => {
-        const proxy = await testProxy(testConfig(engine, [app('chat', [await deadPort()])]));
+        const proxy = await testProxy(testConfig(engine, [app('chat', [await freePort()])]));
         const refused = await refusedStatus(openClient(proxy.port));
         expect(refused.status).toBe(502);
         expect(JSON.parse(refused.body)).toEqual({ error: 'upstream_connect_failed', app: 'chat' });
@@ -429,7 +421,7 @@ describe('proxy WebSockets (uws only)', () => {
 
   it('tries the other backend when one refuses the connection', async () => {
     const b = await wsBackend();
-    const proxy = await testProxy(testConfig('uws', [app('chat', [b.port, await deadPort()])]));
+    const proxy = await testProxy(testConfig('uws', [app('chat', [b.port, await freePort()])]));
     for (let i = 0; i < 4; i++) await openClient(proxy.port);
     expect(b.handshakes).toHaveLength(4);
     expect(proxy.state.apps.get('chat')!.stats.retries).toBeGreaterThan(0);
