@@ -7,8 +7,8 @@ import { Agent, request } from 'undici';
 import type * as z from 'zod';
 import { formatHostPort, parseHostPort } from '../config/listen-address.js';
 import type { VortexConfig } from '../config/resolve.js';
-import { ApiErrorSchema, AppsResponseSchema, ScaleResponseSchema } from '../proxy/admin-api/api-types.js';
-import type { AppsResponse, ScaleResponse } from '../proxy/admin-api/api-types.js';
+import { ApiErrorSchema, AppsResponseSchema, ReloadResponseSchema, ScaleResponseSchema } from '../proxy/admin-api/api-types.js';
+import type { AppsResponse, ReloadResponse, ScaleResponse } from '../proxy/admin-api/api-types.js';
 import { AdminBadResponseError, AdminRefusedError, AdminUnreachableError } from './admin-errors.js';
 
 /** Connect, header and body timeouts for admin calls, ms: the API answers from the store in milliseconds. */
@@ -69,6 +69,11 @@ export class AdminClient {
   scale(app: string, replicas: number | null): Promise<ScaleResponse> {
     const path = `/api/v1/apps/${encodeURIComponent(app)}/scale`;
     return replicas === null ? this.#call('DELETE', path, undefined, ScaleResponseSchema) : this.#call('POST', path, { replicas }, ScaleResponseSchema);
+  }
+
+  /** `POST /api/v1/reload`: the running Vortex re-reads its config file. */
+  reload(): Promise<ReloadResponse> {
+    return this.#call('POST', '/api/v1/reload', undefined, ReloadResponseSchema);
   }
 
   /** Closes the connection. */

@@ -30,7 +30,7 @@ describe('vortex CLI', () => {
 
   it('--help lists the commands of design.md §9', async () => {
     const { out } = await run('--help');
-    for (const command of ['up', 'proxy', 'scaler', 'store', 'status', 'scale', 'validate']) expect(out).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    for (const command of ['up', 'proxy', 'scaler', 'store', 'status', 'scale', 'reload', 'validate']) expect(out).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 
   it('--version prints the package version', async () => {

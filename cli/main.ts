@@ -123,6 +123,17 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       exitCode = await scaleCommand(app, replicas, options, io);
     });
 
+  program
+    .command('reload')
+    .description('make a running Vortex re-read its config file (like SIGHUP), through its admin API')
+    .option('-c, --config <file>', `config file: admin.listen and admin.token (default: ./${DEFAULT_CONFIG} if present)`)
+    .option('--admin <url>', 'the admin API to call (default: http://<admin.listen>)')
+    .option('--json', 'print the API\'s JSON answer')
+    .action(async (options: { config?: string; admin?: string; json?: boolean }) => {
+      const { reloadCommand } = await import('./commands/reload.js');
+      exitCode = await reloadCommand(options, io);
+    });
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {

@@ -101,7 +101,19 @@ export async function runProxyStack(options: ProxyStackOptions): Promise<void> {
       checks: [{ name: 'proxy', ok: () => proxy.ready() }, ...(options.checks ?? [])],
     });
     registerAppsApi(admin, { store, apps: () => proxy.state.config.apps });
-    const stopReload = signals.onReload(() => void reload(options, proxy, telemetry));
+    // One reload at a time, in arrival order, whether it came from SIGHUP or the admin API.
+    let reloading: Promise<unknown> = Promise.resolve();
+    const reloadOnce = (via: string): Promise<ReloadResult> => {
+      const run = reloading.then(() => reload(options, proxy, telemetry, via));
+      reloading = run;
+      return run;
+    };
+    admin.route('POST', '/api/v1/reload', async () => {
+      const result = await reloadOnce('POST /api/v1/reload');
+      if (result.ok) return { status: 200, body: { reloaded: true, file: result.file, apps: result.apps, needsRestart: result.needsRestart } };
+      return { status: result.error === 'no_config_file' ? 409 : 400, body: { error: result.error, message: result.message } };
+    });
+    const stopReload = signals.onReload(() => void reloadOnce('SIGHUP'));
     options.io.out(
       `${options.label}: proxy on ${httpUrl(config.proxy.listen, proxy.port)}, admin on ${httpUrl(config.admin.listen, admin.port)}${options.readySuffix ?? ''}`,
     );
@@ -116,19 +128,25 @@ export async function runProxyStack(options: ProxyStackOptions): Promise<void> {
   logger.info({}, 'stopped');
 }
 
-/** SIGHUP: re-reads the config file and applies what a running proxy can change. */
-async function reload(options: ProxyStackOptions, proxy: RunningProxy, telemetry: Telemetry | null): Promise<void> {
+/** What a reload did: applied (with the keys that still need a restart), or refused and why. */
+export type ReloadResult =
+  | { ok: true; file: string; apps: string[]; needsRestart: string[] }
+  | { ok: false; error: 'no_config_file' | 'config_invalid'; message: string };
+
+/** SIGHUP and `POST /api/v1/reload`: re-reads the config file and applies what a running proxy can change. */
+async function reload(options: ProxyStackOptions, proxy: RunningProxy, telemetry: Telemetry | null, via: string): Promise<ReloadResult> {
   const { configFile, logger } = options;
   if (configFile === undefined) {
-    logger.warn({}, 'SIGHUP: no config file to re-read (running on defaults)');
-    return;
+    logger.warn({}, `${via}: no config file to re-read (running on defaults)`);
+    return { ok: false, error: 'no_config_file', message: 'this Vortex runs on defaults: there is no config file to re-read' };
   }
   let next: VortexConfig;
   try {
     next = await loadConfig(configFile);
   } catch (err) {
-    logger.error({ file: configFile, error: err instanceof Error ? err.message : String(err) }, 'SIGHUP: config refused; the running config stays');
-    return;
+    const message = err instanceof Error ? err.message : String(err);
+    logger.error({ file: configFile, error: message }, `${via}: config refused; the running config stays`);
+    return { ok: false, error: 'config_invalid', message };
   }
   // Against the config the process started with: that is what still runs for these keys.
   const before = restartOnly(options.config);
@@ -137,6 +155,8 @@ async function reload(options: ProxyStackOptions, proxy: RunningProxy, telemetry
   proxy.applyConfig(next);
   telemetry?.attach();
   await options.onConfigReloaded?.(next);
-  if (changed.length > 0) logger.warn({ keys: changed }, 'SIGHUP: these settings apply only after a restart');
-  logger.info({ file: configFile, apps: next.apps.map((a) => a.name) }, 'config reloaded');
+  if (changed.length > 0) logger.warn({ keys: changed }, `${via}: these settings apply only after a restart`);
+  const apps = next.apps.map((a) => a.name);
+  logger.info({ file: configFile, apps, via }, 'config reloaded');
+  return { ok: true, file: configFile, apps, needsRestart: changed };
 }

@@ -99,6 +99,14 @@ export const ScaleResponseSchema = z.looseObject({
   previous: ManualSchema.nullable(),
 });
 
+/** `POST /api/v1/reload`: the config file re-read and applied, and the keys that still need a restart. */
+export const ReloadResponseSchema = z.looseObject({
+  reloaded: z.literal(true),
+  file: z.string(),
+  apps: z.array(z.string()),
+  needsRestart: z.array(z.string()),
+});
+
 /** `GET /api/v1/events`. */
 export const EventsResponseSchema = z.looseObject({
   events: z.array(EventSchema),
@@ -119,6 +127,8 @@ export type AppsResponse = z.output<typeof AppsResponseSchema>;
 export type AppDetailResponse = z.output<typeof AppDetailResponseSchema>;
 /** The body of a scale answer (202). */
 export type ScaleResponse = z.output<typeof ScaleResponseSchema>;
+/** The body of a reload answer (200). */
+export type ReloadResponse = z.output<typeof ReloadResponseSchema>;
 /** The body of `GET /api/v1/events`. */
 export type EventsResponse = z.output<typeof EventsResponseSchema>;
 /** The body of every error answer. */

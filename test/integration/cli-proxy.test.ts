@@ -17,7 +17,7 @@ import { eventually } from '../helpers/eventually.js';
 import { freePort } from '../helpers/free-port.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { httpBackend } from '../helpers/upstream-servers.js';
-import { startVortex } from '../helpers/vortex-process.js';
+import { runVortex, startVortex } from '../helpers/vortex-process.js';
 import type { VortexProcess } from '../helpers/vortex-process.js';
 
 const running: VortexProcess[] = [];
@@ -98,6 +98,32 @@ describe('vortex up', () => {
 
     expect(await up.stop('SIGTERM')).toBe(0);
     expect(up.stderr()).toContain('"msg":"stopped"');
+  });
+});
+
+describe('vortex reload', () => {
+  it('re-reads the file through the admin API: says which apps run and what needs a restart; an invalid file is refused with exit 2 and the old config stays', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'vortex.yaml');
+    const web = await namedBackend('web');
+    const api = await namedBackend('api');
+    await writeFile(file, configDoc(join(dir, 'data'), [staticApp('web', web)]));
+    const proxyProcess = await startVortex(['proxy', '-c', file], /^vortex proxy: proxy on /);
+    running.push(proxyProcess);
+    const { proxy, admin } = urls(proxyProcess.ready);
+
+    await writeFile(file, configDoc(join(dir, 'data'), [staticApp('web', web), staticApp('api', api, '/api')], { telemetry: { interval: '2s' } }));
+    const done = await runVortex(['reload', '-c', file, '--admin', admin]);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toBe(`reloaded ${file}: apps web, api\nthese settings changed but apply only after a restart: telemetry.interval\n`);
+    expect(await get(`${proxy}/api/x`)).toEqual({ status: 200, body: 'api' });
+
+    await writeFile(file, 'apps: [\n');
+    // Without -c the command reads ./vortex.yaml (the repository's, valid) for nothing but defaults: --admin says where to ask.
+    const refused = await runVortex(['reload', '--admin', admin]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`vortex reload: ${file}: invalid YAML`);
+    expect(await get(`${proxy}/api/x`)).toEqual({ status: 200, body: 'api' });
   });
 });
 
