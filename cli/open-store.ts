@@ -4,7 +4,6 @@
  */
 import type { VortexConfig } from '../config/resolve.js';
 import { EmbeddedStore } from '../store/embedded/embedded-store.js';
-import { EtcdStore } from '../store/etcd/etcd-store.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from './logger.js';
 
@@ -12,7 +11,7 @@ export async function openStore(config: VortexConfig['store'], logger: Logger): 
   if (config.backend === 'etcd') {
     const endpoints = config.endpoints ?? [];
     logger.info({ endpoints }, 'using the etcd-protocol store');
-    return new EtcdStore({ endpoints: [...endpoints] });
+    return etcdStore(endpoints);
   }
   const store = await EmbeddedStore.open({
     dataDir: config.data_dir,
@@ -24,7 +23,13 @@ export async function openStore(config: VortexConfig['store'], logger: Logger): 
 
 /** The store a component command runs on: `--store` endpoints when given, else the config's store; with a description for the ready line. */
 export async function openComponentStore(config: VortexConfig, endpoints: string[] | undefined, logger: Logger): Promise<{ store: Store; description: string }> {
-  if (endpoints !== undefined) return { store: new EtcdStore({ endpoints }), description: `store ${endpoints.join(',')}` };
+  if (endpoints !== undefined) return { store: await etcdStore(endpoints), description: `store ${endpoints.join(',')}` };
   const store = await openStore(config.store, logger);
   return { store, description: config.store.backend === 'etcd' ? `store ${(config.store.endpoints ?? []).join(',')}` : `store ${config.store.data_dir}` };
+}
+
+/** An EtcdStore, imported on use: the etcd3 client and grpc-js cost a process about 25 MB that the embedded store does not need. */
+async function etcdStore(endpoints: readonly string[]): Promise<Store> {
+  const { EtcdStore } = await import('../store/etcd/etcd-store.js');
+  return new EtcdStore({ endpoints: [...endpoints] });
 }

@@ -9,17 +9,18 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BackendConfig } from '../config/schema.js';
 import { BUILTIN_PLUGINS, isPluginPath } from '../config/schema.js';
-import { createDockerProvider } from './docker/docker-provider.js';
 import { ProviderError } from './errors.js';
-import { createProcessProvider } from './process/process-provider.js';
 import type { BackendProvider, ProviderContext, ProviderFactory } from './provider.js';
-import { createStaticProvider } from './static/static-provider.js';
 
-/** The built-in plugins, by the name `backend.plugin` uses. */
+/**
+ * The built-in plugins, by the name `backend.plugin` uses. Each is imported when an app first names
+ * it: dockerode and its dependencies cost a process about 25 MB, which a Vortex without Docker apps
+ * should not pay.
+ */
 export const BUILTIN_PROVIDERS: Readonly<Record<(typeof BUILTIN_PLUGINS)[number], ProviderFactory>> = {
-  docker: createDockerProvider,
-  process: createProcessProvider,
-  static: createStaticProvider,
+  docker: async (context) => (await import('./docker/docker-provider.js')).createDockerProvider(context),
+  process: async (context) => (await import('./process/process-provider.js')).createProcessProvider(context),
+  static: async (context) => (await import('./static/static-provider.js')).createStaticProvider(context),
 };
 
 /** Options for {@link loadProvider}. */

@@ -16,13 +16,11 @@ import { sharedLimiters } from './cluster-rate-limit/scopes.js';
 import { chooseEngine } from './engine.js';
 import { ForwardCore } from './forward/forward-core.js';
 import type { Ingress } from './ingress/ingress.js';
-import { NodeIngress } from './ingress/node-ingress.js';
 import { UwsIngress } from './ingress/uws-ingress.js';
 import { ProxyState } from './proxy-state.js';
 import { RouterWatch } from './router-watch.js';
 import { defaultProxyId } from './telemetry.js';
 import { GOING_AWAY } from './websocket/close-codes.js';
-import { NodeWebSockets } from './websocket/node-websocket.js';
 import { UwsWebSockets } from './websocket/uws-websocket.js';
 import { WEBSOCKET_CLOSE_GRACE_MS, WebSocketHub } from './websocket/websocket-hub.js';
 import { webSocketOptions } from './websocket/websocket-session.js';
@@ -91,10 +89,14 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const core = new ForwardCore(state, accessLog);
   const websockets = new WebSocketHub();
   const wsContext = { core, hub: websockets, options: webSocketOptions(config, state) };
-  const ingress: Ingress =
-    choice.engine === 'uws'
-      ? new UwsIngress(choice.uws, core, new UwsWebSockets(core, wsContext))
-      : new NodeIngress(core, config.proxy.limits.max_header_bytes, config.proxy.timeouts.idle, new NodeWebSockets(core, wsContext));
+  let ingress: Ingress;
+  if (choice.engine === 'uws') {
+    ingress = new UwsIngress(choice.uws, core, new UwsWebSockets(core, wsContext));
+  } else {
+    // Imported on use: http-proxy-3 (WebSocket upgrades on node:http) is only needed by this engine.
+    const [{ NodeIngress }, { NodeWebSockets }] = await Promise.all([import('./ingress/node-ingress.js'), import('./websocket/node-websocket.js')]);
+    ingress = new NodeIngress(core, config.proxy.limits.max_header_bytes, config.proxy.timeouts.idle, new NodeWebSockets(core, wsContext));
+  }
   const watch = store === undefined ? null : new RouterWatch(store, state, logger);
   await watch?.start();
   const rateLimitSync = rateLimitSyncFor(options, state, logger);

@@ -8,7 +8,6 @@
 import { parseHostPort } from '../../config/listen-address.js';
 import { registerControlPlaneMetrics } from '../../scaler/metrics.js';
 import { EmbeddedStore } from '../../store/embedded/embedded-store.js';
-import { serveStore } from '../../store/grpc/server.js';
 import type { StoreServer } from '../../store/grpc/server.js';
 import { configFileFor, configFor } from '../config-file.js';
 import { ControlPlane } from '../control-plane.js';
@@ -37,6 +36,8 @@ export async function upCommand(options: UpCommandOptions, io: CliIo, signals: S
       const listen = parseHostPort(config.store.listen);
       if (listen === undefined) throw new TypeError(`store.listen: invalid host:port ${JSON.stringify(config.store.listen)}`);
       const embedded = store;
+      // Imported on use: grpc-js and the protos are only needed when the store is served.
+      const { serveStore } = await import('../../store/grpc/server.js');
       server = await serveStore(store, { host: listen.host, port: listen.port, dbSize: () => embedded.stats().wal.bytes });
       suffix += ` (etcd v3 API on ${server.address})`;
     }

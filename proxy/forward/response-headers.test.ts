@@ -20,6 +20,13 @@ describe('filterResponseHeaders', () => {
     expect(text(filterResponseHeaders(input))).toEqual(['X-Kept', '3']);
   });
 
+  it('a plain keep-alive or close names nothing, and a second Connection header still counts', () => {
+    expect(text(filterResponseHeaders(raw('Connection', 'Keep-Alive', 'X-A', '1')))).toEqual(['X-A', '1']);
+    expect(text(filterResponseHeaders(raw('Connection', 'CLOSE', 'Close', 'x')))).toEqual(['Close', 'x']);
+    const input = raw('Connection', 'keep-alive', 'Connection', 'x-a', 'X-A', '1', 'X-B', '2');
+    expect(text(filterResponseHeaders(input))).toEqual(['X-B', '2']);
+  });
+
   it('keeps repeated Set-Cookie headers apart and in order', () => {
     const input = raw('Set-Cookie', 'a=1', 'Date', 'x', 'Set-Cookie', 'b=2, c', 'set-cookie', 'd=4');
     expect(text(filterResponseHeaders(input))).toEqual(['Set-Cookie', 'a=1', 'Set-Cookie', 'b=2, c', 'set-cookie', 'd=4']);

@@ -14,6 +14,9 @@ for (const name of ['connection', 'keep-alive', 'proxy-connection', 'proxy-authe
   DROPPED_BY_LENGTH.set(name.length, list);
 }
 const CONNECTION = Buffer.from('connection', 'latin1');
+// Connection values that name no header still sent (keep-alive is dropped anyway): nearly every
+// backend's answer carries one of these, so they skip the token split.
+const PLAIN_CONNECTION_VALUES = [Buffer.from('keep-alive', 'latin1'), Buffer.from('close', 'latin1')];
 
 /** ASCII case-insensitive equality of a header name view with a lowercase name. */
 function sameName(name: Buffer, lower: Buffer): boolean {
@@ -38,7 +41,9 @@ function connectionTokens(raw: readonly Buffer[]): Buffer[] | null {
   let tokens: Buffer[] | null = null;
   for (let i = 0; i < raw.length; i += 2) {
     if (!sameName(raw[i]!, CONNECTION)) continue;
-    for (const token of raw[i + 1]!.toString('latin1').split(',')) {
+    const value = raw[i + 1]!;
+    if (sameName(value, PLAIN_CONNECTION_VALUES[0]!) || sameName(value, PLAIN_CONNECTION_VALUES[1]!)) continue;
+    for (const token of value.toString('latin1').split(',')) {
       const t = token.trim().toLowerCase();
       if (t !== '') (tokens ??= []).push(Buffer.from(t, 'latin1'));
     }
