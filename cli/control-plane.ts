@@ -72,21 +72,23 @@ export class ControlPlane {
   }
 
   /**
-   * Takes a reloaded config: the scaler decides for the new apps at once; when an app was added or
-   * removed or its backend changed, the providers are made again and a leading reconciler restarts
-   * on them (it adopts the running instances, so nothing is restarted).
+   * Takes a reloaded config: the scaler decides for the new apps at once. When an app was added,
+   * removed or changed, a leading reconciler restarts on the new apps (it adopts the running
+   * instances, so nothing is restarted), on providers made again if a backend changed.
    */
   async applyConfig(next: VortexConfig): Promise<void> {
     this.scaler.applyConfig(next);
     const before = this.#config;
     this.#config = next;
-    if (providerShape(before.apps) === providerShape(next.apps)) return;
+    if (JSON.stringify(before.apps) === JSON.stringify(next.apps)) return;
     await this.#enqueue(async () => {
       const leading = this.#reconciler !== undefined;
       await this.#stopReconciler();
-      const old = this.#providers;
-      this.#providers = await loadProviders(next, this.#logger);
-      await closeProviders(old, this.#logger);
+      if (providerShape(before.apps) !== providerShape(next.apps)) {
+        const old = this.#providers;
+        this.#providers = await loadProviders(next, this.#logger);
+        await closeProviders(old, this.#logger);
+      }
       if (leading && this.scaler.isLeader) await this.#startReconciler();
     });
   }
