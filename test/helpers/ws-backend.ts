@@ -49,7 +49,8 @@ export async function wsBackend(options: WsBackendOptions = {}): Promise<WsBacke
   const closes: SeenClose[] = [];
   const tcp = new Set<Socket>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024, handleProtocols: options.selectProtocol ?? ((offered) => [...offered][0] ?? false) });
-  const server = http.createServer((_req, res) => res.writeHead(426).end());
+  // /healthz answers 200 so a reconciler health-checking a static upstream keeps it routed.
+  const server = http.createServer((req, res) => (req.url === '/healthz' ? res.writeHead(200).end('ok') : res.writeHead(426).end()));
   server.on('connection', (s: Socket) => {
     tcp.add(s);
     s.on('close', () => tcp.delete(s));
