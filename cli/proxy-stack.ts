@@ -102,10 +102,11 @@ export async function runProxyStack(options: ProxyStackOptions): Promise<void> {
     });
     registerAppsApi(admin, { store, apps: () => proxy.state.config.apps });
     // One reload at a time, in arrival order, whether it came from SIGHUP or the admin API.
+    // A reload that throws while applying (past the config check) must not block the ones after it.
     let reloading: Promise<unknown> = Promise.resolve();
     const reloadOnce = (via: string): Promise<ReloadResult> => {
       const run = reloading.then(() => reload(options, proxy, telemetry, via));
-      reloading = run;
+      reloading = run.catch(() => undefined);
       return run;
     };
     admin.route('POST', '/api/v1/reload', async () => {
@@ -113,7 +114,7 @@ export async function runProxyStack(options: ProxyStackOptions): Promise<void> {
       if (result.ok) return { status: 200, body: { reloaded: true, file: result.file, apps: result.apps, needsRestart: result.needsRestart } };
       return { status: result.error === 'no_config_file' ? 409 : 400, body: { error: result.error, message: result.message } };
     });
-    const stopReload = signals.onReload(() => void reloadOnce('SIGHUP'));
+    const stopReload = signals.onReload(() => void reloadOnce('SIGHUP').catch((err: unknown) => logger.error({ err }, 'SIGHUP: applying the reloaded config failed')));
     options.io.out(
       `${options.label}: proxy on ${httpUrl(config.proxy.listen, proxy.port)}, admin on ${httpUrl(config.admin.listen, admin.port)}${options.readySuffix ?? ''}`,
     );
