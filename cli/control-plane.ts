@@ -103,7 +103,7 @@ export class ControlPlane {
   }
 
   #enqueue(step: () => Promise<void>): Promise<void> {
-    const run = this.#queue.then(step).catch((err: unknown) => this.#logger.error({ err }, 'control plane: a leadership change failed'));
+    const run = this.#queue.then(step).catch((err: unknown) => this.#logger.error({ err }, 'control plane: a leadership change or reload failed'));
     this.#queue = run;
     return run;
   }
@@ -123,14 +123,15 @@ export class ControlPlane {
     if (reconciler === undefined) return;
     this.#reconciler = undefined;
     await reconciler.close();
-    this.#logger.info({}, 'not leading: the reconciler stopped (backends keep running for the next leader)');
+    this.#logger.info({}, 'the reconciler stopped (backends keep running for whichever reconciler runs next)');
   }
 }
 
 /** One provider per plugin the config's apps name, sharing one PortAllocator. */
 async function loadProviders(config: VortexConfig, logger: Logger): Promise<Map<string, BackendProvider>> {
   const ports = new PortAllocator(config.cluster.starting_port);
-  const configDir = config.source.startsWith('(') ? process.cwd() : dirname(config.source);
+  // Module plugin paths are relative to the config file ('(defaults)' has none: dirname gives '.', the cwd).
+  const configDir = dirname(config.source);
   const byPlugin = new Map<string, AppConfig[]>();
   for (const app of config.apps) {
     const plugin = pluginOf(app.backend);

@@ -47,8 +47,8 @@ export interface E2eCluster {
   adminUrl: string;
   /** The scaler processes started so far and still running, oldest first. */
   scalers: VortexProcess[];
-  /** Starts one more `vortex scaler`; resolves with it and its scaler id. */
-  startScaler(): Promise<{ process: VortexProcess; id: string }>;
+  /** Starts one more `vortex scaler` (its id: {@link scalerIdOf}). */
+  startScaler(): Promise<VortexProcess>;
   close(): Promise<void>;
 }
 
@@ -84,7 +84,7 @@ export async function startCluster(options: E2eClusterOptions, scalers: number):
       const started = await startVortex(args('scaler'), /^vortex scaler: /, 30_000, options.scalerEnv ?? {});
       cluster.scalers.push(started);
       started.child.on('exit', () => (cluster.scalers = cluster.scalers.filter((s) => s !== started)));
-      return { process: started, id: /^vortex scaler: (\S+) on /.exec(started.ready)![1]! };
+      return started;
     },
     close: async () => {
       await Promise.all(cluster.scalers.map((s) => s.stop('SIGTERM', 15_000)));
@@ -96,6 +96,11 @@ export async function startCluster(options: E2eClusterOptions, scalers: number):
   };
   for (let i = 0; i < scalers; i++) await cluster.startScaler();
   return cluster;
+}
+
+/** The scaler id a `vortex scaler` process printed in its ready line. */
+export function scalerIdOf(scaler: VortexProcess): string {
+  return /^vortex scaler: (\S+) on /.exec(scaler.ready)![1]!;
 }
 
 /** The scaler leader's id, or undefined while there is none. */

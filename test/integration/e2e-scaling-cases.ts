@@ -16,7 +16,7 @@ import { ClientMetrics } from '../../store/records/client-metrics.js';
 import { ManualScale } from '../../store/records/scale-job.js';
 import { eventually } from '../helpers/eventually.js';
 import { freePort } from '../helpers/free-port.js';
-import { containersOf, eventsOf, leaderId, routerOf, settled, startCluster, targetOf, viaProxy } from '../helpers/e2e-cluster.js';
+import { containersOf, eventsOf, leaderId, routerOf, scalerIdOf, settled, startCluster, targetOf, viaProxy } from '../helpers/e2e-cluster.js';
 import type { E2eCluster } from '../helpers/e2e-cluster.js';
 import { startLoad } from '../helpers/load.js';
 import type { Load } from '../helpers/load.js';
@@ -97,7 +97,7 @@ export function scalingScenarios(setup: () => Promise<PluginUnderTest>): void {
 
   it('1. leader election: one scaler leads, the other follows; kill -9 the leader → the follower leads within 5 s + 2 s and adopts its backends', async () => {
     const [a, b] = c.scalers;
-    const ids = [a!, b!].map((s) => /^vortex scaler: (\S+) on /.exec(s.ready)![1]!);
+    const ids = [a!, b!].map(scalerIdOf);
     const leader = await eventually(async () => {
       const id = await leaderId(c);
       expect(ids).toContain(id);
@@ -172,7 +172,7 @@ export function scalingScenarios(setup: () => Promise<PluginUnderTest>): void {
 
   it('4. state recovery: the leading scaler is killed mid-scale-up → the next one adopts what runs; no duplicate, no orphan', async () => {
     const leader = await leaderId(c);
-    const leaderProcess = c.scalers.find((s) => s.ready.includes(`${leader} on`))!;
+    const leaderProcess = c.scalers.find((s) => scalerIdOf(s) === leader)!;
     await setManual('hello', 3);
     // Mid-run: once the first new backend exists, before the scale-up has finished.
     await eventually(async () => expect((await containersOf(c, 'hello')).length).toBeGreaterThan(1), { timeoutMs: 30_000, intervalMs: 10 });
