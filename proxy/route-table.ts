@@ -20,6 +20,8 @@ interface CompiledRoute<T> {
 
 export class RouteTable<T> {
   readonly #exact = new Map<string, CompiledRoute<T>[]>();
+  #lastHostHeader = '';
+  #lastHost = '';
   /** Wildcards as [".example.com", routes], longest suffix first. */
   readonly #wildcards: [string, CompiledRoute<T>[]][] = [];
   readonly #anyHost: CompiledRoute<T>[] = [];
@@ -39,7 +41,13 @@ export class RouteTable<T> {
 
   /** The target for a request's Host header (port and case ignored) and path, or undefined (404). */
   match(hostHeader: string, path: string): T | undefined {
-    const host = normalizeHost(hostHeader);
+    // Requests come in runs for one host: its normalised form (whose hash the map lookup has
+    // computed once) is reused while the Host header is the same text.
+    if (hostHeader !== this.#lastHostHeader) {
+      this.#lastHostHeader = hostHeader;
+      this.#lastHost = normalizeHost(hostHeader);
+    }
+    const host = this.#lastHost;
     const exact = this.#exact.get(host);
     if (exact) {
       const found = matchPath(exact, path);

@@ -8,6 +8,7 @@
  */
 import type { Instance } from '../plugins/provider.js';
 import type { ContainerRecordValue } from '../store/records/container-record.js';
+import { compareText } from '../store/keys.js';
 
 /** What the plan is computed from. */
 export interface PlanInput {
@@ -114,5 +115,5 @@ function drainOrder(a: ContainerRecordValue, b: ContainerRecordValue): number {
   const readyA = a.status === 'Running' ? 1 : 0;
   const readyB = b.status === 'Running' ? 1 : 0;
   if (readyA !== readyB) return readyA - readyB;
-  return b.startedAt - a.startedAt || b.id.localeCompare(a.id); // ids sort by start time too
+  return b.startedAt - a.startedAt || compareText(b.id, a.id); // ids sort by start time too
 }

@@ -45,3 +45,12 @@ export const keys = {
   index: (type: string, field: string, value: string, id: string) => `vortex:index:${type}:${field}:${encodeURIComponent(value)}:${encodeURIComponent(id)}`,
   indexOfValue: (type: string, field: string, value: string) => `vortex:index:${type}:${field}:${encodeURIComponent(value)}:`,
 } as const;
+
+/**
+ * Orders two texts by UTF-16 code unit, the way the store orders its keys (for ASCII ids and keys,
+ * byte order). Unlike localeCompare it does not depend on the locale, nor load ICU's collation data
+ * (several MB of the process's memory).
+ */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

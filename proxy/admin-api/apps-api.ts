@@ -9,7 +9,7 @@
  * override is stored, the backends follow as the reconciler converges.
  */
 import type { AppConfig } from '../../config/resolve.js';
-import { keys } from '../../store/keys.js';
+import { compareText, keys } from '../../store/keys.js';
 import { Records } from '../../store/records/records.js';
 import { ManualScale } from '../../store/records/scale-job.js';
 import type { ManualScaleValue } from '../../store/records/scale-job.js';
@@ -54,7 +54,7 @@ export function registerAppsApi(admin: AdminServer, options: AppsApiOptions): vo
     if (app === undefined) return unknownApp(params.name!);
     const { revision, snapshots } = await readAppSnapshots(store, [app.name], Math.max(DETAIL_EVENTS, ERROR_SCAN));
     const snapshot = snapshots.get(app.name)!;
-    const instances = [...snapshot.containers].sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
+    const instances = [...snapshot.containers].sort((a, b) => a.startedAt - b.startedAt || compareText(a.id, b.id));
     const body: AppDetailResponse = { revision, ...summarizeApp(app, snapshot), instances, events: snapshot.recentEvents.slice(0, DETAIL_EVENTS) };
     return { status: 200, body };
   });

@@ -7,6 +7,7 @@
 import type { AppConfig } from '../../config/resolve.js';
 import type { ScaleEventValue } from '../../store/records/scale-event.js';
 import type { Store } from '../../store/store.js';
+import { compareText } from '../../store/keys.js';
 import type { AdminServer } from '../admin-server.js';
 import { badRequest, unknownApp } from './api-answers.js';
 import type { EventsResponse } from './api-types.js';
@@ -34,8 +35,8 @@ function sequenceOf(event: ScaleEventValue): string {
 export function newestEvents(lists: Iterable<readonly ScaleEventValue[]>, limit: number): ScaleEventValue[] {
   const all = [...lists].flat();
   all.sort((a, b) => {
-    const bySequence = sequenceOf(b).localeCompare(sequenceOf(a));
-    return bySequence !== 0 ? bySequence : a.app.localeCompare(b.app);
+    const bySequence = compareText(sequenceOf(b), sequenceOf(a));
+    return bySequence !== 0 ? bySequence : compareText(a.app, b.app);
   });
   return all.slice(0, limit);
 }

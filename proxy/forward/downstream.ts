@@ -8,11 +8,17 @@ import type { ErrorResponse } from './error-response.js';
 /** The client connection of one request, as the core drives it. */
 export interface Downstream {
   /**
-   * Sends the status line and headers. `headers` are name/value views without Content-Length,
-   * Date or hop-by-hop ones; `contentLength` is the body size or -1 when unknown (the engine chunks);
-   * with `noBody` (HEAD, 204, 304) no body follows and `contentLength`, when not -1, is only reported.
+   * Sends the status line (`"200 OK"`: the code, a space, the reason phrase) and headers. `headers`
+   * are name/value views without Content-Length, Date or hop-by-hop ones, valid until the end of the
+   * backend read (see flushHead); `contentLength` is the body size or -1 when unknown (the engine
+   * chunks); with `noBody` (HEAD, 204, 304) no body follows and `contentLength`, when not -1, is only reported.
    */
-  head(status: number, statusText: Buffer, headers: readonly Buffer[], contentLength: number, noBody: boolean): void;
+  head(status: number, statusLine: string, headers: readonly Buffer[], contentLength: number, noBody: boolean): void;
+  /**
+   * Writes a head that `head()` kept back to send with the first body bytes: called at the end of
+   * the backend read that brought the head, when no body or end took it along (its views die then).
+   */
+  flushHead(): void;
   /** A body chunk (a view, valid during the call only). False: the client is slow, hold further chunks until the Exchange's `clientWritable()`. */
   body(chunk: Buffer): boolean;
   /** The response is complete. */

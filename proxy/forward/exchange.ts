@@ -8,11 +8,12 @@ import type { AccessLog } from '../access-log.js';
 import type { AppState } from '../app-state.js';
 import type { Backend } from '../backend.js';
 import type { HeldRequest } from '../hold-queue.js';
-import type { UpstreamError, UpstreamHandler, UpstreamRequest } from '../upstream/index.js';
+import type { ResponseHead, UpstreamError, UpstreamHandler, UpstreamRequest } from '../upstream/index.js';
 import type { Downstream } from './downstream.js';
 import { NO_BACKEND_RETRY_AFTER_S, errorResponse, kindOfUpstreamError } from './error-response.js';
 import type { ErrorKind } from './error-response.js';
-import { filterResponseHeaders as filterResponse } from './response-headers.js';
+import { filterResponseHeaders } from './response-headers.js';
+import { statusLine } from './status-line.js';
 
 /** Methods that may be sent to a second backend after the first refused (RFC 9110 §9.2.2). */
 const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -70,9 +71,9 @@ export class Exchange implements UpstreamHandler, HeldRequest {
     return !this.bodyDone && !this.finished;
   }
 
-  /** Picks a backend and sends, or holds the request (scale from zero), or answers 503. */
-  start(): void {
-    const backend = this.app.backends.next(this.ctx.now(), this.backend);
+  /** Picks a backend and sends, or holds the request (scale from zero), or answers 503. `now`: the core's clock, when the caller has just read it. */
+  start(now = this.ctx.now()): void {
+    const backend = this.app.backends.next(now, this.backend);
     if (backend !== null) {
       this.send(backend);
       return;
@@ -152,14 +153,16 @@ export class Exchange implements UpstreamHandler, HeldRequest {
   // --- upstream side ---
 
   /** @inheritdoc */
-  onHead(status: number, statusText: Buffer, rawHeaders: Buffer[], contentLength: number): void {
+  onHead(head: ResponseHead): void {
     if (this.finished) return;
     this.backend?.markHealthy();
     this.responseStarted = true;
+    const status = head.status;
     this.status = status;
     this.app.stats.countStatus(status);
     const noBody = this.method === 'HEAD' || status === 204 || status === 304;
-    this.client.head(status, statusText, filterResponse(rawHeaders), contentLength, noBody);
+    const line = statusLine(status, head.fields.buf, head.reasonStart, head.reasonEnd);
+    this.client.head(status, line, filterResponseHeaders(head), head.contentLength, noBody);
   }
 
   /** @inheritdoc */
@@ -174,6 +177,11 @@ export class Exchange implements UpstreamHandler, HeldRequest {
     this.upstream = null;
     this.client.end();
     this.finish();
+  }
+
+  /** @inheritdoc */
+  onReadDone(): void {
+    if (!this.finished) this.client.flushHead();
   }
 
   /** @inheritdoc */
@@ -213,7 +221,8 @@ export class Exchange implements UpstreamHandler, HeldRequest {
     backend.acquire();
     let upstream: UpstreamRequest;
     try {
-      upstream = backend.pool.request({ method: this.method, path: this.path, headers: this.headers, bodyLength: this.bodyLength }, this);
+      // The core checked every byte as the request arrived (scanRequest) and built the rest from checked parts.
+      upstream = backend.pool.request({ method: this.method, path: this.path, headers: this.headers, bodyLength: this.bodyLength, validated: true }, this);
     } catch (err) {
       this.onError(err as UpstreamError);
       return;

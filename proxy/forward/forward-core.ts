@@ -11,6 +11,7 @@ import type { IpParts } from '../ip-address.js';
 import { parseIp } from '../ip-address.js';
 import type { ProxyState } from '../proxy-state.js';
 import type { SlidingWindowLimiter } from '../rate-limiter.js';
+import type { TrustedNetworks } from '../trusted-networks.js';
 import type { Downstream } from './downstream.js';
 import { errorResponse } from './error-response.js';
 import type { ErrorKind } from './error-response.js';
@@ -40,6 +41,12 @@ export class ForwardCore implements ExchangeContext {
   readonly unrouted: AppStats;
   /** Set by a graceful stop: new requests get 503 shutting_down and the connection is closed. */
   closing = false;
+  // The last peer seen, parsed and checked against the trusted networks: requests come from few
+  // peers in a row (keep-alive connections, a load balancer in front), so this usually matches.
+  private peerText = '';
+  private peerParts: IpParts | undefined = undefined;
+  private peerTrusted = false;
+  private peerCheckedAgainst: TrustedNetworks | null = null;
 
   constructor(
     private readonly state: ProxyState,
@@ -69,7 +76,7 @@ export class ForwardCore implements ExchangeContext {
     const admitted = this.admit(head, client);
     if (admitted === null) return null;
     const exchange = new Exchange(admitted.app, client, this, head.method, head.path, admitted.headers, admitted.bodyLength, admitted.now, head.peer);
-    exchange.start();
+    exchange.start(admitted.now);
     return exchange;
   }
 
@@ -88,9 +95,9 @@ export class ForwardCore implements ExchangeContext {
     if (app === undefined) return this.refuse(client, head, this.unrouted, 'no_route', undefined, scan.bodyLength !== 0);
 
     const now = this.now();
-    const peer = parseIp(head.peer);
-    const trustedPeer = peer !== undefined && state.trusted.size > 0 && state.trusted.contains(peer);
-    let clientIp: IpParts | undefined = peer;
+    if (head.peer !== this.peerText || state.trusted !== this.peerCheckedAgainst) this.checkPeer(head.peer, state.trusted);
+    const trustedPeer = this.peerTrusted;
+    let clientIp: IpParts | undefined = this.peerParts;
     if (trustedPeer && scan.forwardedFor !== '') clientIp = resolveClientAddress(head.peer, scan.forwardedFor, state.trusted)?.parts;
     if (clientIp !== undefined && (state.allowList.size === 0 || !state.allowList.contains(clientIp))) {
       if (!state.globalLimiter.check(clientIp, now)) return this.limited(client, head, app, state.globalLimiter, scan.bodyLength !== 0);
@@ -98,6 +105,14 @@ export class ForwardCore implements ExchangeContext {
       if (own !== null && !own.check(clientIp, now)) return this.limited(client, head, app, own, scan.bodyLength !== 0);
     }
     return { app, headers: buildUpstreamHeaders(head.headers, head.peer, trustedPeer, scan.forwardedFor), bodyLength: scan.bodyLength, now };
+  }
+
+  private checkPeer(text: string, trusted: TrustedNetworks): void {
+    const parts = parseIp(text);
+    this.peerText = text;
+    this.peerParts = parts;
+    this.peerTrusted = parts !== undefined && trusted.size > 0 && trusted.contains(parts);
+    this.peerCheckedAgainst = trusted;
   }
 
   private limited(client: Responder, head: IncomingHead, app: AppState, limiter: SlidingWindowLimiter, hasBody: boolean): null {

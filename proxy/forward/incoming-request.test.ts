@@ -42,3 +42,23 @@ describe('scanRequest', () => {
     expect(scan(['host', 'a', 'content-length', '100'], { body: 100 }).error).toBeNull();
   });
 });
+
+describe('scanRequest byte checks', () => {
+  it.each([
+    ['a CR in a value', { headers: ['host', 'a', 'x', 'a\rb'] }],
+    ['an LF in a value', { headers: ['host', 'a', 'x', 'a\nb'] }],
+    ['a NUL in a value', { headers: ['host', 'a', 'x', 'a\0b'] }],
+    ['a space in a name', { headers: ['host', 'a', 'x y', 'v'] }],
+    ['an empty name', { headers: ['host', 'a', '', 'v'] }],
+    ['a char above 0xFF in a value', { headers: ['host', 'a', 'x', 'caf\u20ac'] }],
+    ['a space in the target', { path: '/a b' }],
+    ['a CR in the method', { method: 'GE\rT' }],
+  ])('refuses %s with bad_request', (_name, parts) => {
+    const head = { method: 'GET', path: '/', headers: ['host', 'a'], peer: '127.0.0.1', ...parts };
+    expect(scanRequest(head, 16_384, 1_000).error).toBe('bad_request');
+  });
+
+  it('accepts tabs, obs-text and an empty value', () => {
+    expect(scanRequest({ method: 'GET', path: '/caf\u00e9', headers: ['host', 'a', 'x', 'a\tb\u00e9', 'y', ''], peer: '127.0.0.1' }, 16_384, 1_000).error).toBeNull();
+  });
+});

@@ -3,8 +3,10 @@
  * headers that validates framing and picks out what the proxy needs. Validation happens here,
  * before anything is forwarded: a request whose body length two parties could read differently
  * (two Content-Lengths, Content-Length with Transfer-Encoding, a coding other than chunked) is
- * refused with 400, so no request can be smuggled past us to a backend.
+ * refused with 400, so no request can be smuggled past us to a backend; so is a method, target, header
+ * name or value with a byte that cannot be forwarded as is (CR, LF, NUL, other controls).
  */
+import { isFieldValue, isRequestTarget, isToken } from '../upstream/index.js';
 import type { ErrorKind } from './error-response.js';
 
 /** The request head as read by an engine. Header names are lowercase. */
@@ -46,10 +48,13 @@ export function scanRequest(head: IncomingHead, maxHeaderBytes: number, maxBodyB
   let lengths = 0;
   let transferEncoding: string | null = null;
   let forwardedFor = '';
+  // Every byte forwarded is checked here, once: the upstream client is told not to check again.
+  let invalid = !isToken(head.method) || !isRequestTarget(head.path);
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i]!;
     const value = headers[i + 1]!;
     bytes += name.length + value.length + LINE_OVERHEAD;
+    if (!isToken(name) || !isFieldValue(value)) invalid = true;
     switch (name) {
       case 'host':
         host = value;
@@ -69,6 +74,7 @@ export function scanRequest(head: IncomingHead, maxHeaderBytes: number, maxBodyB
   }
   const result: ScannedRequest = { error: null, host: host ?? '', bodyLength: 0, forwardedFor };
   if (bytes > maxHeaderBytes) result.error = 'header_too_large';
+  else if (invalid) result.error = 'bad_request';
   // HTTP/1.1 requires exactly one Host (RFC 9112 §3.2).
   else if (hosts !== 1 || host === '') result.error = 'bad_request';
   else if (transferEncoding !== null) {

@@ -1,77 +1,82 @@
 /**
  * Filters a backend's response head before the engine writes it: hop-by-hop headers and those named
  * in Connection are dropped, and so are Content-Length and Date, which the engines write themselves
- * (uWS always adds both: copying the backend's would send them twice). Works on the Buffer views the
- * upstream client hands over, comparing bytes, with no string made per header. Set-Cookie and every
- * other repeated header stay separate pairs, in order.
+ * (uWS always adds both: copying the backend's would send them twice). Works on the offsets the
+ * upstream parser found, comparing bytes: the only objects made are views of the headers kept.
+ * Set-Cookie and every other repeated header stay separate pairs, in order.
  */
+import type { FieldList, ResponseHead } from '../upstream/index.js';
 
-// Names dropped from every response, grouped by length so most headers are rejected by one compare.
-const DROPPED_BY_LENGTH = new Map<number, Buffer[]>();
-for (const name of ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'date']) {
-  const list = DROPPED_BY_LENGTH.get(name.length) ?? [];
-  list.push(Buffer.from(name, 'latin1'));
-  DROPPED_BY_LENGTH.set(name.length, list);
-}
+/** Names dropped from every response (lowercase). */
+const DROPPED = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'date']);
+// The same by length, so most headers are rejected by one compare.
+const DROPPED_BY_LENGTH: Buffer[][] = [];
+for (const name of DROPPED) (DROPPED_BY_LENGTH[name.length] ??= []).push(Buffer.from(name, 'latin1'));
 const CONNECTION = Buffer.from('connection', 'latin1');
-// Connection values that name no header still sent (keep-alive is dropped anyway): nearly every
-// backend's answer carries one of these, so they skip the token split.
-const PLAIN_CONNECTION_VALUES = [Buffer.from('keep-alive', 'latin1'), Buffer.from('close', 'latin1')];
 
-/** ASCII case-insensitive equality of a header name view with a lowercase name. */
-function sameName(name: Buffer, lower: Buffer): boolean {
-  if (name.length !== lower.length) return false;
-  for (let i = 0; i < name.length; i++) {
-    let c = name[i]!;
+/** ASCII case-insensitive equality of `buf[start..end)` with a lowercase name. */
+function sameName(buf: Buffer, start: number, end: number, lower: Buffer): boolean {
+  if (end - start !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    let c = buf[start + i]!;
     if (c >= 65 && c <= 90) c |= 0x20;
     if (c !== lower[i]) return false;
   }
   return true;
 }
 
-function dropped(name: Buffer): boolean {
-  const candidates = DROPPED_BY_LENGTH.get(name.length);
+function dropped(buf: Buffer, start: number, end: number): boolean {
+  const candidates = DROPPED_BY_LENGTH[end - start];
   if (candidates === undefined) return false;
-  for (const lower of candidates) if (sameName(name, lower)) return true;
+  for (const lower of candidates) if (sameName(buf, start, end, lower)) return true;
   return false;
 }
 
-/** Lowercase tokens of the response's Connection headers, as Buffers; null when none. */
-function connectionTokens(raw: readonly Buffer[]): Buffer[] | null {
-  let tokens: Buffer[] | null = null;
-  for (let i = 0; i < raw.length; i += 2) {
-    if (!sameName(raw[i]!, CONNECTION)) continue;
-    const value = raw[i + 1]!;
-    if (sameName(value, PLAIN_CONNECTION_VALUES[0]!) || sameName(value, PLAIN_CONNECTION_VALUES[1]!)) continue;
-    for (const token of value.toString('latin1').split(',')) {
-      const t = token.trim().toLowerCase();
-      if (t !== '') (tokens ??= []).push(Buffer.from(t, 'latin1'));
-    }
+/** Lowercase names listed in a Connection value, less `close` (an option, not a header). */
+function listedNames(value: string): string[] {
+  const names: string[] = [];
+  for (const token of value.split(',')) {
+    const t = token.trim().toLowerCase();
+    if (t !== '' && t !== 'close') names.push(t);
   }
-  return tokens;
+  return names;
 }
 
-/**
- * Returns the response headers to send (name, value, ... views into `raw`). `raw` is the upstream
- * client's `rawHeaders`; the result is `raw` itself when nothing needs dropping.
- */
-export function filterResponseHeaders(raw: Buffer[]): Buffer[] {
-  let anyDropped = false;
-  let listed: Buffer[] | null = null;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (!dropped(name)) continue;
-    anyDropped = true;
-    if (listed === null && sameName(name, CONNECTION)) listed = connectionTokens(raw);
+/** Lowercase names listed in the response's Connection headers (the rare case: the parser saw an option besides close/keep-alive). */
+function connectionNames(fields: FieldList): Buffer[] {
+  const names: Buffer[] = [];
+  const { buf, offsets: o } = fields;
+  for (let i = 0; i < fields.count; i++) {
+    if (!sameName(buf, o[i * 4]!, o[i * 4 + 1]!, CONNECTION)) continue;
+    for (const name of listedNames(buf.toString('latin1', o[i * 4 + 2]!, o[i * 4 + 3]!))) names.push(Buffer.from(name, 'latin1'));
   }
-  if (!anyDropped) return raw;
+  return names;
+}
+
+/** The response headers to send: name, value, ... views of the kept fields of `head`. */
+export function filterResponseHeaders(head: ResponseHead): Buffer[] {
+  const fields = head.fields;
+  const { buf, offsets: o } = fields;
+  const listed = head.connectionOptions ? connectionNames(fields) : null;
   const out: Buffer[] = [];
+  for (let i = 0; i < fields.count; i++) {
+    const start = o[i * 4]!;
+    const end = o[i * 4 + 1]!;
+    if (dropped(buf, start, end)) continue;
+    if (listed !== null && listed.some((name) => sameName(buf, start, end, name))) continue;
+    out.push(buf.subarray(start, end), buf.subarray(o[i * 4 + 2]!, o[i * 4 + 3]!));
+  }
+  return out;
+}
+
+/** The same filter over string pairs (name, value, ...), for a head that node:http already parsed. */
+export function filterResponseHeaderStrings(raw: readonly string[]): string[] {
+  const listed = new Set<string>();
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'connection') for (const name of listedNames(raw[i + 1]!)) listed.add(name);
+  const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (dropped(name)) continue;
-    let named = false;
-    if (listed !== null) for (const t of listed) if (sameName(name, t)) named = true;
-    if (!named) out.push(name, raw[i + 1]!);
+    const name = raw[i]!.toLowerCase();
+    if (!DROPPED.has(name) && !listed.has(name)) out.push(raw[i]!, raw[i + 1]!);
   }
   return out;
 }

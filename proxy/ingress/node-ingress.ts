@@ -34,15 +34,18 @@ class NodeClient implements Downstream {
     private readonly res: http.ServerResponse,
   ) {}
 
-  head(status: number, statusText: Buffer, headers: readonly Buffer[], contentLength: number): void {
+  head(status: number, statusLine: string, headers: readonly Buffer[], contentLength: number): void {
     if (this.res.destroyed) return;
     const flat: string[] = [];
     for (let i = 0; i < headers.length; i++) flat.push(headers[i]!.toString('latin1'));
     // Node sends no body for HEAD, 204 and 304 itself; HEAD still reports the length.
     if (contentLength >= 0 && status !== 204 && status !== 304) flat.push('content-length', String(contentLength));
-    this.res.writeHead(status, statusText.toString('latin1'), flat);
+    this.res.writeHead(status, statusLine.slice(4), flat);
     this.res.flushHeaders();
   }
+
+  /** head() has already written the head. */
+  flushHead(): void {}
 
   body(chunk: Buffer): boolean {
     if (this.res.destroyed) return true;

@@ -9,7 +9,6 @@ import type { HttpResponse } from 'uWebSockets.js';
 import type { Downstream } from '../forward/downstream.js';
 import type { ErrorResponse } from '../forward/error-response.js';
 import type { Exchange } from '../forward/exchange.js';
-import { statusLine } from './status-line.js';
 
 const EMPTY = Buffer.alloc(0);
 /** Request body bytes read beyond a wanted pause while the response waits for the client (see pauseRequest). */
@@ -24,24 +23,8 @@ const corking: { client: UwsClient | null } = { client: null };
 const corkHead = (): void => corking.client!.writeHead();
 const corkWrite = (): void => corking.client!.writeChunk();
 const corkTryEnd = (): void => corking.client!.tryEndChunk();
+const corkEndWhole = (): void => corking.client!.endWhole();
 const corkEnd = (): void => corking.client!.endNow();
-
-/** Clients whose head waits for the end of the tick; one microtask flushes them all. */
-const pendingHeads: UwsClient[] = [];
-let flushQueued = false;
-
-function deferHead(client: UwsClient): void {
-  pendingHeads.push(client);
-  if (flushQueued) return;
-  flushQueued = true;
-  queueMicrotask(flushHeads);
-}
-
-function flushHeads(): void {
-  flushQueued = false;
-  for (let i = 0; i < pendingHeads.length; i++) pendingHeads[i]!.flushHead();
-  pendingHeads.length = 0;
-}
 
 /** The client side of one request on uWS. */
 export class UwsClient implements Downstream {
@@ -51,13 +34,15 @@ export class UwsClient implements Downstream {
   /** -1 = chunked (res.write); otherwise the total for tryEnd. */
   private total = -1;
   private noBody = false;
+  /** A body chunk was written already. */
+  private bodyStarted = false;
   /** The rest of a chunk tryEnd could not take, and the write offset it started at. */
   private rest: Buffer | null = null;
   private restOffset = 0;
   private watchingWritable = false;
   // Arguments handed to the cork callbacks below (see `corking`).
   private status = 0;
-  private statusText: Buffer = EMPTY;
+  private statusLine = '';
   private headers: readonly Buffer[] = NO_HEADERS;
   private chunk: Buffer = EMPTY;
   private ok = true;
@@ -81,21 +66,19 @@ export class UwsClient implements Downstream {
   /**
    * Keeps the head to be written with the first body bytes or the end, in ONE cork (one send):
    * with a small response the backend's head and body arrive in one read, so they leave in one
-   * write, as nginx does. A head whose body is slow to come is flushed at the end of this tick
-   * anyway (the header views stay valid until then: the next socket read comes after microtasks).
+   * write, as nginx does. A head whose body is not in the same read is written by flushHead() at
+   * the end of that read, while its header views are still valid.
    */
-  head(status: number, statusText: Buffer, headers: readonly Buffer[], contentLength: number, noBody: boolean): void {
+  head(status: number, statusLine: string, headers: readonly Buffer[], contentLength: number, noBody: boolean): void {
     if (this.done) return;
     this.total = contentLength;
     this.noBody = noBody;
     this.status = status;
-    this.statusText = statusText;
+    this.statusLine = statusLine;
     this.headers = headers;
     this.headPending = true;
-    deferHead(this);
   }
 
-  /** @internal end of the tick: writes a head that no body or end took along. */
   flushHead(): void {
     if (!this.headPending || this.done) return;
     const repause = this.paused;
@@ -111,11 +94,10 @@ export class UwsClient implements Downstream {
     this.headPending = false;
     const res = this.res;
     const { status, headers, total } = this;
-    res.writeStatus(statusLine(status, this.statusText));
+    res.writeStatus(this.statusLine);
     for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i]!, headers[i + 1]!);
     // HEAD reports the length it would have had; uWS adds none on endWithoutBody().
     if (this.noBody && total >= 0 && status !== 204 && status !== 304) res.writeHeader('content-length', String(total));
-    this.statusText = EMPTY;
     this.headers = NO_HEADERS;
   }
 
@@ -139,6 +121,14 @@ export class UwsClient implements Downstream {
       if (!this.ok) this.watchWritable();
       return this.ok;
     }
+    if (!this.bodyStarted && chunk.length === this.total) {
+      // The whole body in one piece, the usual small response: one end() (uWS keeps what the socket
+      // cannot take yet, at most this one read) and no tryEnd result array to allocate.
+      res.cork(corkEndWhole);
+      this.chunk = EMPTY;
+      return true;
+    }
+    this.bodyStarted = true;
     const offset = res.getWriteOffset();
     res.cork(corkTryEnd);
     this.chunk = EMPTY;
@@ -163,6 +153,13 @@ export class UwsClient implements Downstream {
     this.ok = ok || finished;
   }
 
+  /** @internal runs inside res.cork(): the whole sized body at once. */
+  endWhole(): void {
+    this.writeHead();
+    this.done = true;
+    this.res.end(this.chunk);
+  }
+
   end(): void {
     if (this.done) return;
     this.done = true;
@@ -179,7 +176,7 @@ export class UwsClient implements Downstream {
     const res = this.res;
     // Never endWithoutBody(n): a length argument aborts the process (libraries.md §3).
     if (this.noBody) res.endWithoutBody();
-    else if (this.total < 0) res.end();
+    else if (this.total <= 0) res.end();
     else res.tryEnd(EMPTY, this.total);
   }
 

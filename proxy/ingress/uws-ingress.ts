@@ -18,12 +18,42 @@ const EXCLUSIVE_PORT = 1;
 /** `listen(host, port, options, cb)`: in the native build, missing from the bundled typings. */
 type ListenWithOptions = { listen(host: string, port: number, options: number, cb: (socket: ListenSocket | false) => void): unknown };
 
+/**
+ * The peer address text of the last request, reused while the next request's peer bytes are the
+ * same (keep-alive connections and load balancers send runs of requests from one address): saves
+ * the string and the IPv4-mapped rewrite per request. uWS keeps no per-connection data for HTTP.
+ */
+class PeerText {
+  private readonly last = new Uint8Array(64);
+  private lastLength = -1;
+  private lastText = '';
+
+  of(address: ArrayBuffer): string {
+    const bytes = new Uint8Array(address);
+    const n = bytes.length;
+    const last = this.last;
+    if (n === this.lastLength) {
+      let i = 0;
+      while (i < n && bytes[i] === last[i]) i++;
+      if (i === n) return this.lastText;
+    }
+    const text = normalizePeer(Buffer.from(address).toString('latin1'));
+    if (n <= last.length) {
+      last.set(bytes);
+      this.lastLength = n;
+      this.lastText = text;
+    }
+    return text;
+  }
+}
+
 /** A uWS App serving the forwarding core. */
 export class UwsIngress implements Ingress {
   readonly engine = 'uws' as const;
   private readonly app: TemplatedApp;
   private listenSocket: ListenSocket | null = null;
   private readonly collector = new HeaderCollector();
+  private readonly peers = new PeerText();
 
   /**
    * @param sharePort listen with SO_REUSEPORT (uWS's default on a non-zero port), so the worker
@@ -79,7 +109,7 @@ export class UwsIngress implements Ingress {
         method: req.getCaseSensitiveMethod(),
         path: query === undefined || query === '' ? url : `${url}?${query}`,
         headers: this.collector.take(),
-        peer: normalizePeer(Buffer.from(res.getRemoteAddressAsText()).toString('latin1')),
+        peer: this.peers.of(res.getRemoteAddressAsText()),
       },
       client,
     );

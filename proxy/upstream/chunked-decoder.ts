@@ -4,7 +4,7 @@
  */
 import { BlockCollector } from './block-collector.js';
 import { UpstreamParseError } from './errors.js';
-import { parseFieldLines } from './field-lines.js';
+import { FieldList, parseFieldLines } from './field-lines.js';
 import { CR, FIELD_VALUE, HEX, HTAB, LF, SP, hexValue } from './http-chars.js';
 
 /** A chunk-size line (size plus extensions) longer than this is refused (bytes, CRLF excluded). */
@@ -34,6 +34,7 @@ export interface ChunkSink {
 export class ChunkedDecoder {
   /** Trailer name/value views once {@link done}; empty when the body had none. */
   trailers: Buffer[] = [];
+  private readonly trailerFields = new FieldList();
   /** Set when the last chunk and the trailer section were read. */
   done = false;
   private state = State.Size;
@@ -151,7 +152,9 @@ export class ChunkedDecoder {
     const end = block.feed(buf, pos);
     if (end === -1) return buf.length;
     // The block starts with the last-chunk line's CRLF (see reset(true)): fields begin 2 bytes in.
-    parseFieldLines(block.block, block.blockStart + 2, block.blockEnd - 2, this.trailers);
+    this.trailerFields.reset(block.block);
+    parseFieldLines(block.block, block.blockStart + 2, block.blockEnd - 2, this.trailerFields);
+    this.trailers = this.trailerFields.views();
     this.state = State.Done;
     this.done = true;
     return end;

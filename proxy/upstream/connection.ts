@@ -22,6 +22,14 @@ import type { ResponseSink } from './response-parser.js';
 import { RequestState } from './upstream-request.js';
 import type { RequestTransport, UpstreamRequest } from './upstream-request.js';
 
+/**
+ * Every upstream socket reads into this one buffer (Node's `onread`): a read is parsed and handed on
+ * before the next one can happen, so no per-read allocation is needed. Views of it are valid only
+ * until the read's processing returns: the handler contract says so, and bytes held across a pause
+ * are copied.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(65_536);
+
 /** What the single deadline currently guards. */
 const enum Phase {
   None,
@@ -54,10 +62,14 @@ export class Connection implements ResponseSink, RequestTransport {
   constructor(private readonly owner: ConnectionOwner, host: string, port: number, maxHeaderSize: number) {
     this.parser = new ResponseParser(this, maxHeaderSize);
     this.deadline = owner.now + owner.connectTimeoutMs;
-    const socket = net.connect({ host, port, noDelay: true });
+    const socket = net.connect({
+      host,
+      port,
+      noDelay: true,
+      onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.onSocketData(n, buf as Buffer) },
+    });
     this.socket = socket;
     socket.on('connect', () => this.onConnect());
-    socket.on('data', (buf: Buffer) => this.onSocketData(buf));
     socket.on('drain', () => this.onDrain());
     // The backend closed an idle socket: drop it now rather than hand it to the next request.
     socket.on('end', () => {
@@ -115,6 +127,7 @@ export class Connection implements ResponseSink, RequestTransport {
     if (held !== null) {
       this.held = null;
       this.process(held);
+      this.readDone();
     }
     if (!this.readPaused && !this.gone) this.socket.resume();
   }
@@ -180,7 +193,7 @@ export class Connection implements ResponseSink, RequestTransport {
     const req = this.req as UpstreamRequest;
     req.responseStarted = true;
     this.startPhase(Phase.Body);
-    req.handler.onHead(head.status, head.statusText, head.rawHeaders, head.contentLength);
+    req.handler.onHead(head);
   }
 
   /** ResponseSink: a body piece; the caller's false pauses the socket. */
@@ -222,14 +235,23 @@ export class Connection implements ResponseSink, RequestTransport {
     req.handler.onDrain?.();
   }
 
-  private onSocketData(buf: Buffer): void {
+  /** Node's onread callback; pausing goes through socket.pause(), so it always answers true. */
+  private onSocketData(n: number, buf: Buffer): boolean {
     if (this.req === null) {
       // Nothing was asked: a backend that talks out of turn cannot be trusted with the next request.
       this.destroy();
-      return;
+      return true;
     }
-    this.received += buf.length;
-    this.process(buf);
+    this.received += n;
+    this.process(n === buf.length ? buf : buf.subarray(0, n));
+    this.readDone();
+    return true;
+  }
+
+  /** The read buffer is about to be reused: a response still in progress must stop using its views. */
+  private readDone(): void {
+    const req = this.req;
+    if (req !== null && req.responseStarted && !this.gone) req.handler.onReadDone?.();
   }
 
   private process(buf: Buffer): void {
@@ -249,7 +271,8 @@ export class Connection implements ResponseSink, RequestTransport {
       if (this.req === null || this.gone) return;
       if (pos >= buf.length) return;
       if (this.readPaused) {
-        this.held = buf.subarray(pos);
+        // Copied: `buf` may be the shared read buffer, overwritten by the next read of any socket.
+        this.held = Buffer.from(buf.subarray(pos));
         return;
       }
       // The caller resumed from inside onData: keep going with the rest of this read.

@@ -3,7 +3,7 @@
  * (status line through the empty line), with the framing fields the client acts on pulled out.
  */
 import { UpstreamParseError } from './errors.js';
-import { ELEMENT, isToken, nextListElement, parseFieldLines } from './field-lines.js';
+import { ELEMENT, FieldList, isToken, nextListElement, parseFieldLines } from './field-lines.js';
 import { CR, FIELD_VALUE, LF, SP, equalsLower } from './http-chars.js';
 
 /** Content-Length above this many digits is refused: 15 digits stay below 2^53. */
@@ -15,25 +15,41 @@ export class ResponseHead {
   version = 11;
   /** Status code, 100..999 (RFC 9110 §15: three digits). */
   status = 0;
-  /** Reason phrase as sent (may be empty), a view of the read buffer. */
-  statusText: Buffer = Buffer.alloc(0);
-  /** Name, value, name, value... as views of the read buffer, in arrival order, duplicates kept. */
-  rawHeaders: Buffer[] = [];
+  /** The header fields in arrival order, duplicates kept, as offsets into `fields.buf`. */
+  readonly fields = new FieldList();
+  /** The reason phrase as sent (may be empty): `fields.buf[reasonStart..reasonEnd)`. */
+  reasonStart = 0;
+  reasonEnd = 0;
   /** Content-Length, or -1 when absent. */
   contentLength = -1;
   /** Transfer-Encoding: chunked. */
   chunked = false;
   /** Connection: close, or HTTP/1.0 without Connection: keep-alive. */
   close = false;
+  /** Connection listed an option besides close and keep-alive: the fields it names are hop-by-hop too. */
+  connectionOptions = false;
 
-  /** Clears the fields before the next head is parsed into this instance. */
-  reset(): void {
+  /** The reason phrase as a view of the read buffer. */
+  get statusText(): Buffer {
+    return this.fields.buf.subarray(this.reasonStart, this.reasonEnd);
+  }
+
+  /** Name, value, name, value... as views of the read buffer (made on each call). */
+  get rawHeaders(): Buffer[] {
+    return this.fields.views();
+  }
+
+  /** Clears the fields before the head in `buf` is parsed into this instance. */
+  reset(buf: Buffer): void {
     this.version = 11;
     this.status = 0;
-    this.rawHeaders = [];
+    this.fields.reset(buf);
+    this.reasonStart = 0;
+    this.reasonEnd = 0;
     this.contentLength = -1;
     this.chunked = false;
     this.close = false;
+    this.connectionOptions = false;
   }
 }
 
@@ -45,34 +61,37 @@ const HTTP_1_ = Buffer.from('HTTP/1.');
  * Content-Length with Transfer-Encoding, any transfer coding but a single `chunked`, chunked on HTTP/1.0.
  */
 export function parseHead(buf: Buffer, start: number, end: number, head: ResponseHead): void {
-  head.reset();
+  head.reset(buf);
   const pos = parseStatusLine(buf, start, end, head);
+  const fields = head.fields;
   // end - 2 is the CR of the empty line that closes the head.
-  parseFieldLines(buf, pos, end - 2, head.rawHeaders);
+  parseFieldLines(buf, pos, end - 2, fields);
   let keepAlive = false;
-  const raw = head.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as Buffer;
-    const value = raw[i + 1] as Buffer;
-    const n = name.length;
-    if (n === 14 && equalsLower(name, 0, n, 'content-length')) {
+  const o = fields.offsets;
+  for (let i = 0; i < fields.count; i++) {
+    const nameStart = o[i * 4] as number;
+    const n = (o[i * 4 + 1] as number) - nameStart;
+    const valueStart = o[i * 4 + 2] as number;
+    const valueEnd = o[i * 4 + 3] as number;
+    if (n === 14 && equalsLower(buf, nameStart, nameStart + n, 'content-length')) {
       if (head.contentLength !== -1) throw new UpstreamParseError('duplicate Content-Length');
-      head.contentLength = parseContentLength(value);
-    } else if (n === 17 && equalsLower(name, 0, n, 'transfer-encoding')) {
-      for (let p = nextListElement(value, 0); p !== -1; p = nextListElement(value, p)) {
-        if (head.chunked || !equalsLower(value, ELEMENT[0] as number, ELEMENT[1] as number, 'chunked')) {
-          throw new UpstreamParseError(`unsupported Transfer-Encoding "${value.toString('latin1')}"`);
+      head.contentLength = parseContentLength(buf, valueStart, valueEnd);
+    } else if (n === 17 && equalsLower(buf, nameStart, nameStart + n, 'transfer-encoding')) {
+      for (let p = nextListElement(buf, valueStart, valueEnd); p !== -1; p = nextListElement(buf, p, valueEnd)) {
+        if (head.chunked || !equalsLower(buf, ELEMENT[0] as number, ELEMENT[1] as number, 'chunked')) {
+          throw new UpstreamParseError(`unsupported Transfer-Encoding "${buf.toString('latin1', valueStart, valueEnd)}"`);
         }
         head.chunked = true;
       }
       if (!head.chunked) throw new UpstreamParseError('empty Transfer-Encoding');
-    } else if (n === 10 && equalsLower(name, 0, n, 'connection')) {
-      for (let p = nextListElement(value, 0); p !== -1; p = nextListElement(value, p)) {
+    } else if (n === 10 && equalsLower(buf, nameStart, nameStart + n, 'connection')) {
+      for (let p = nextListElement(buf, valueStart, valueEnd); p !== -1; p = nextListElement(buf, p, valueEnd)) {
         const s = ELEMENT[0] as number;
         const e = ELEMENT[1] as number;
-        if (!isToken(value, s, e)) throw new UpstreamParseError('invalid Connection option');
-        if (equalsLower(value, s, e, 'close')) head.close = true;
-        else if (equalsLower(value, s, e, 'keep-alive')) keepAlive = true;
+        if (!isToken(buf, s, e)) throw new UpstreamParseError('invalid Connection option');
+        if (equalsLower(buf, s, e, 'close')) head.close = true;
+        else if (equalsLower(buf, s, e, 'keep-alive')) keepAlive = true;
+        else head.connectionOptions = true;
       }
     }
   }
@@ -111,16 +130,17 @@ function parseStatusLine(buf: Buffer, start: number, end: number, head: Response
     if (pos >= end) throw new UpstreamParseError('bad status line');
   }
   if (buf[pos + 1] !== LF) throw new UpstreamParseError('bare CR in status line');
-  head.statusText = buf.subarray(textStart, pos);
+  head.reasonStart = textStart;
+  head.reasonEnd = pos;
   return pos + 2;
 }
 
-function parseContentLength(value: Buffer): number {
-  const n = value.length;
+function parseContentLength(buf: Buffer, start: number, end: number): number {
+  const n = end - start;
   if (n === 0 || n > MAX_CONTENT_LENGTH_DIGITS) throw new UpstreamParseError('invalid Content-Length');
   let length = 0;
-  for (let i = 0; i < n; i++) {
-    const d = (value[i] as number) - 0x30;
+  for (let i = start; i < end; i++) {
+    const d = (buf[i] as number) - 0x30;
     if (d < 0 || d > 9) throw new UpstreamParseError('invalid Content-Length');
     length = length * 10 + d;
   }

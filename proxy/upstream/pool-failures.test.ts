@@ -201,7 +201,7 @@ describe('UpstreamPool failures', () => {
     const rec = new Recorder();
     let chunks = 0;
     const req = p.request({ method: 'GET', path: '/', headers: [] }, {
-      onHead: (...args) => rec.onHead(...args),
+      onHead: (head) => rec.onHead(head),
       onData: () => {
         chunks++;
         req.abort();

@@ -93,7 +93,7 @@ export class UpstreamPool implements ConnectionOwner, RequestOwner {
     if (this.closing) throw new PoolClosedError(this.address);
     const bodyLength = options.bodyLength ?? 0;
     if (!Number.isSafeInteger(bodyLength) || bodyLength < -1) throw new InvalidRequestError(`bodyLength = ${bodyLength}`);
-    const head = serializeRequestHead(options.method, options.path, options.headers, bodyLength, this.address);
+    const head = serializeRequestHead(options.method, options.path, options.headers, bodyLength, this.address, options.validated === true);
     const req = new UpstreamRequest(this, head, options.method === 'HEAD', bodyLength, handler, options.method);
     const conn = this.takeConnection();
     if (conn !== null) conn.dispatch(req);

@@ -65,3 +65,11 @@ describe('serializeRequestHead', () => {
     expect(chunkHeader(65536)).toBe('10000\r\n');
   });
 });
+
+describe('serializeRequestHead with validated', () => {
+  it('trusts the caller on bytes but still refuses framing headers and CONNECT', () => {
+    expect(serializeRequestHead('GET', '/', ['host', 'a'], 0, 'b:1', true)).toBe('GET / HTTP/1.1\r\nhost: a\r\n\r\n');
+    expect(() => serializeRequestHead('GET', '/', ['content-length', '1'], 0, 'b:1', true)).toThrow(InvalidRequestError);
+    expect(() => serializeRequestHead('CONNECT', 'a:443', [], 0, 'b:1', true)).toThrow(InvalidRequestError);
+  });
+});

@@ -3,6 +3,7 @@
  * callbacks that receive the response, the pool's options and its statistics.
  */
 import type { UpstreamError } from './errors.js';
+import type { ResponseHead } from './head-parser.js';
 import type { HeaderField } from './request-head.js';
 
 /** One request to send upstream. Headers are name/value pairs, hop-by-hop ones already removed. */
@@ -18,6 +19,12 @@ export interface UpstreamRequestOptions {
    * complete at once); n > 0 = exactly n bytes; -1 (`CHUNKED`) = unknown length, sent chunked.
    */
   readonly bodyLength?: number;
+  /**
+   * The caller has checked method, path, names and values with the exported `isToken`,
+   * `isRequestTarget` and `isFieldValue` (the proxy does as a request arrives): the client skips
+   * its own check. Anything else is still refused (framing headers, CONNECT).
+   */
+  readonly validated?: boolean;
 }
 
 /**
@@ -26,12 +33,13 @@ export interface UpstreamRequestOptions {
  */
 export interface UpstreamHandler {
   /**
-   * The final response head. `statusText` and `rawHeaders` (name, value, ...) are views of the bytes
-   * read from the backend, never converted to strings; `contentLength` is -1 when not given (chunked
-   * or close-delimited). Hop-by-hop headers are still in `rawHeaders`: the proxy strips them.
+   * The final response head, valid until the end of the read that brought it (see `onReadDone`).
+   * Its fields are offsets into the bytes read from the backend, never converted to strings (views
+   * on demand: `head.fields.name(i)`, or all at once with `head.rawHeaders`); `contentLength` is -1
+   * when not given (chunked or close-delimited). Hop-by-hop headers are still there: the proxy strips them.
    */
-  onHead(status: number, statusText: Buffer, rawHeaders: Buffer[], contentLength: number): void;
-  /** A piece of the body (a view; copy it to keep it past the call). Return false to pause until `resume()`. */
+  onHead(head: ResponseHead): void;
+  /** A piece of the body (a view of a reused buffer; copy it to keep it past the call). Return false to pause until `resume()`. */
   onData(chunk: Buffer): boolean;
   /** The response is complete (it may follow an `onData` that returned false); trailers as name/value views. */
   onEnd(trailers: Buffer[]): void;
@@ -41,6 +49,12 @@ export interface UpstreamHandler {
   onInterim?(status: number, rawHeaders: Buffer[]): void;
   /** `write()` returned false earlier and the request body may flow again. */
   onDrain?(): void;
+  /**
+   * Every byte of the current socket read was delivered and the response goes on: views handed
+   * over so far (head, body pieces) become invalid when this returns, as the read buffer is reused.
+   * A caller that kept the head to send it with the first body bytes must send it now.
+   */
+  onReadDone?(): void;
 }
 
 /** Options of a per-backend pool. Times in milliseconds, sizes in bytes. */

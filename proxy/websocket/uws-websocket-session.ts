@@ -20,8 +20,8 @@ import type { RawData } from 'ws';
 import type { AppState } from '../app-state.js';
 import type { Backend } from '../backend.js';
 import type { ErrorResponse } from '../forward/error-response.js';
-import { filterResponseHeaders } from '../forward/response-headers.js';
-import { statusLine } from '../ingress/status-line.js';
+import { filterResponseHeaderStrings } from '../forward/response-headers.js';
+import { statusLine } from '../forward/status-line.js';
 import { ABNORMAL, MESSAGE_TOO_BIG, TRY_AGAIN_LATER, UWS_TOO_BIG_REASON, clampReason, isAbnormal, isSendable, lostBackendCode, protocolErrorCode } from './close-codes.js';
 import type { RelayHandshake } from './upgrade-headers.js';
 import { WebSocketSession } from './websocket-session.js';
@@ -201,9 +201,7 @@ export class UwsWebSocketSession extends WebSocketSession {
       const res = this.res;
       this.res = null;
       if (res !== null) {
-        const raw: Buffer[] = [];
-        for (const text of response.rawHeaders) raw.push(Buffer.from(text, 'latin1'));
-        const headers = filterResponseHeaders(raw);
+        const headers = filterResponseHeaderStrings(response.rawHeaders);
         const body = Buffer.concat(chunks);
         res.cork(() => {
           res.writeStatus(statusLine(status, Buffer.from(response.statusMessage ?? '', 'latin1')));

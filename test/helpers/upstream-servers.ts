@@ -9,7 +9,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { onTestFinished } from 'vitest';
 import { UpstreamPool } from '../../proxy/upstream/index.js';
-import type { PoolOptions, UpstreamError, UpstreamHandler } from '../../proxy/upstream/index.js';
+import type { PoolOptions, ResponseHead, UpstreamError, UpstreamHandler } from '../../proxy/upstream/index.js';
 
 /** A started backend. */
 export interface Backend {
@@ -109,12 +109,12 @@ export class Recorder implements UpstreamHandler {
     this.done.catch(() => undefined);
   }
 
-  onHead(status: number, statusText: Buffer, rawHeaders: Buffer[], contentLength: number): void {
+  onHead(head: ResponseHead): void {
     this.calls.push('head');
-    this.seen.status = status;
-    this.seen.statusText = statusText.toString('latin1');
-    this.seen.headers = rawHeaders.map((b) => b.toString('latin1'));
-    this.seen.contentLength = contentLength;
+    this.seen.status = head.status;
+    this.seen.statusText = head.statusText.toString('latin1');
+    this.seen.headers = head.rawHeaders.map((b) => b.toString('latin1'));
+    this.seen.contentLength = head.contentLength;
   }
 
   onData(chunk: Buffer): boolean {

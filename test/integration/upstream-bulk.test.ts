@@ -10,7 +10,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamPool } from '../../proxy/upstream/index.js';
-import type { UpstreamError, UpstreamHandler } from '../../proxy/upstream/index.js';
+import type { ResponseHead, UpstreamError, UpstreamHandler } from '../../proxy/upstream/index.js';
 
 const TOTAL = 100 * 1024 * 1024;
 const CHUNK = 64 * 1024;
@@ -94,8 +94,8 @@ class HashingReader implements UpstreamHandler {
       this.fail = reject;
     });
   }
-  onHead(status: number): void {
-    this.status = status;
+  onHead(head: ResponseHead): void {
+    this.status = head.status;
   }
   onData(chunk: Buffer): boolean {
     if (this.paused) this.whilePaused++;
