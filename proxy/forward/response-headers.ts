@@ -48,7 +48,7 @@ function connectionNames(fields: FieldList): Buffer[] {
   const { buf, offsets: o } = fields;
   for (let i = 0; i < fields.count; i++) {
     if (!sameName(buf, o[i * 4]!, o[i * 4 + 1]!, CONNECTION)) continue;
-    for (const name of listedNames(buf.toString('latin1', o[i * 4 + 2]!, o[i * 4 + 3]!))) names.push(Buffer.from(name, 'latin1'));
+    for (const name of listedNames(buf.toString('latin1', o[i * 4 + 2], o[i * 4 + 3]))) names.push(Buffer.from(name, 'latin1'));
   }
   return names;
 }
@@ -64,7 +64,7 @@ export function filterResponseHeaders(head: ResponseHead): Buffer[] {
     const end = o[i * 4 + 1]!;
     if (dropped(buf, start, end)) continue;
     if (listed !== null && listed.some((name) => sameName(buf, start, end, name))) continue;
-    out.push(buf.subarray(start, end), buf.subarray(o[i * 4 + 2]!, o[i * 4 + 3]!));
+    out.push(buf.subarray(start, end), buf.subarray(o[i * 4 + 2], o[i * 4 + 3]));
   }
   return out;
 }

@@ -43,12 +43,12 @@ export class FieldList {
 
   /** Field `i`'s name as a view of {@link buf}. */
   name(i: number): Buffer {
-    return this.buf.subarray(this.offsets[i * 4] as number, this.offsets[i * 4 + 1] as number);
+    return this.buf.subarray(this.offsets[i * 4], this.offsets[i * 4 + 1]);
   }
 
   /** Field `i`'s value as a view of {@link buf}. */
   value(i: number): Buffer {
-    return this.buf.subarray(this.offsets[i * 4 + 2] as number, this.offsets[i * 4 + 3] as number);
+    return this.buf.subarray(this.offsets[i * 4 + 2], this.offsets[i * 4 + 3]);
   }
 
   /** Every field as name, value, name, value... views, in arrival order. */
