@@ -5,7 +5,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { StoreError } from '../store/errors.js';
-import { storeCommand } from './commands/store.js';
 import { validateCommand } from './commands/validate.js';
 import { DEFAULT_CONFIG } from './config-file.js';
 import type { CliIo } from './io.js';
@@ -64,6 +63,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .option('--listen <host:port>', 'address to serve on (default: store.listen, else 127.0.0.1:2379)')
     .option('--data <dir>', 'data directory (default: store.data_dir, else ./data)')
     .action(async (options: { config?: string; listen?: string; data?: string }) => {
+      // Loaded on use, like every command below: grpc-js and the protos cost the other commands ~17 MB.
+      const { storeCommand } = await import('./commands/store.js');
       exitCode = await storeCommand(options, io, stopSignal());
     });
 

@@ -50,6 +50,8 @@ interface Sample {
   p50Ms: number;
   p99Ms: number;
   cpuUsPerReq: number;
+  /** The user-space part of cpuUsPerReq (the rest is the kernel's: syscalls, loopback TCP). */
+  userUsPerReq: number;
   errors: number;
 }
 
@@ -95,13 +97,18 @@ async function stopServer(server: Server): Promise<void> {
   clearTimeout(timer);
 }
 
-/** utime + stime in seconds over a process and its children (nginx master + worker, taskset → node). */
-async function treeCpuSeconds(pid: number): Promise<number> {
+/** utime + stime, and utime alone, in seconds over a process and its children (nginx master + worker, taskset → node). */
+async function treeCpuSeconds(pid: number): Promise<{ total: number; user: number }> {
   const pids = [pid, ...spawnSync('pgrep', ['-P', String(pid)]).stdout.toString().split('\n').filter(Boolean).map(Number)];
   let ticks = 0;
+  let userTicks = 0;
   // A child that exited between the listing and the read counts nothing.
-  for (const p of pids) ticks += (await readProcStat(p))?.cpuTicks ?? 0;
-  return ticks / CLOCK_TICKS_PER_SECOND;
+  for (const p of pids) {
+    const stat = await readProcStat(p);
+    ticks += stat?.cpuTicks ?? 0;
+    userTicks += stat?.userTicks ?? 0;
+  }
+  return { total: ticks / CLOCK_TICKS_PER_SECOND, user: userTicks / CLOCK_TICKS_PER_SECOND };
 }
 
 function wrk(port: number, conns: number, seconds: number): Promise<{ requests: number; durationUs: number; p50Us: number; p99Us: number; errors: number }> {
@@ -132,12 +139,13 @@ async function measure(server: Server, cpuPid: number, conns: number): Promise<S
   await wrk(server.port, conns, WARMUP);
   const cpuBefore = await treeCpuSeconds(cpuPid);
   const result = await wrk(server.port, conns, DURATION);
-  const cpu = (await treeCpuSeconds(cpuPid)) - cpuBefore;
+  const cpuAfter = await treeCpuSeconds(cpuPid);
   return {
     rps: result.requests / (result.durationUs / 1e6),
     p50Ms: result.p50Us / 1000,
     p99Ms: result.p99Us / 1000,
-    cpuUsPerReq: (cpu * 1e6) / result.requests,
+    cpuUsPerReq: ((cpuAfter.total - cpuBefore.total) * 1e6) / result.requests,
+    userUsPerReq: ((cpuAfter.user - cpuBefore.user) * 1e6) / result.requests,
     errors: result.errors,
   };
 }
@@ -236,7 +244,7 @@ async function main(): Promise<void> {
           const sample = await measure(server, server.pid, conns);
           if (name === 'direct') spawnSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(server.pid)]);
           ((results[name] ??= {})[conns] ??= []).push(sample);
-          process.stderr.write(`round ${round} c${conns} ${name}: ${fmt(sample.rps)} req/s, p99 ${fmt(sample.p99Ms, 2)} ms, ${fmt(sample.cpuUsPerReq, 1)} µs/req\n`);
+          process.stderr.write(`round ${round} c${conns} ${name}: ${fmt(sample.rps)} req/s, p99 ${fmt(sample.p99Ms, 2)} ms, ${fmt(sample.cpuUsPerReq, 1)} µs/req (user ${fmt(sample.userUsPerReq, 1)})\n`);
         }
       }
     }
@@ -250,14 +258,14 @@ async function main(): Promise<void> {
     `Proxy benchmark: wrk -t1, ${ROUNDS} interleaved rounds × ${DURATION} s, server on CPU ${PROXY_CPU}, wrk + backend on CPU ${LOAD_CPU}; medians. Node ${process.version}. Vortex proxy.workers: ${WORKERS}.`,
   ];
   for (const conns of CONNS) {
-    lines.push('', `-c${conns}`, '', '| server | req/s | ×nginx (req/s) | ×nginx (CPU cost) | ×direct | p50 ms | p99 ms | CPU µs/req | errors |', '|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+    lines.push('', `-c${conns}`, '', '| server | req/s | ×nginx (req/s) | ×nginx (CPU cost) | ×direct | p50 ms | p99 ms | CPU µs/req | of which user | errors |', '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
     for (const name of TARGETS) {
       const samples = results[name]?.[conns];
       if (!samples) continue;
       const perRound = (other: string, pick: (a: Sample, b: Sample) => number) =>
         median(samples.map((s, i) => { const o = results[other]?.[conns]?.[i]; return o ? pick(s, o) : NaN; }));
       lines.push(
-        `| ${name} | ${fmt(median(samples.map((s) => s.rps)))} | ${fmt(perRound('nginx', (s, n) => s.rps / n.rps), 2)} | ${fmt(perRound('nginx', (s, n) => n.cpuUsPerReq / s.cpuUsPerReq), 2)} | ${fmt(perRound('direct', (s, d) => s.rps / d.rps), 2)} | ${fmt(median(samples.map((s) => s.p50Ms)), 2)} | ${fmt(median(samples.map((s) => s.p99Ms)), 2)} | ${fmt(median(samples.map((s) => s.cpuUsPerReq)), 1)} | ${samples.reduce((n, s) => n + s.errors, 0)} |`,
+        `| ${name} | ${fmt(median(samples.map((s) => s.rps)))} | ${fmt(perRound('nginx', (s, n) => s.rps / n.rps), 2)} | ${fmt(perRound('nginx', (s, n) => n.cpuUsPerReq / s.cpuUsPerReq), 2)} | ${fmt(perRound('direct', (s, d) => s.rps / d.rps), 2)} | ${fmt(median(samples.map((s) => s.p50Ms)), 2)} | ${fmt(median(samples.map((s) => s.p99Ms)), 2)} | ${fmt(median(samples.map((s) => s.cpuUsPerReq)), 1)} | ${fmt(median(samples.map((s) => s.userUsPerReq)), 1)} | ${samples.reduce((n, s) => n + s.errors, 0)} |`,
       );
     }
   }

@@ -6,9 +6,9 @@ const fields = (state: string) => `${state} 13540 13540 30012 0 -1 4194304 99 0 
 
 describe('parseProcStat', () => {
   it.each([
-    { desc: 'a plain command', text: `13543 (cat) ${fields('R')}`, expected: { pid: 13543, state: 'R', pgrp: 13540, startTime: '441584', cpuTicks: 0 } },
-    { desc: 'a name with spaces and ")"', text: `7 (a) b (c)) ${fields('S')}`, expected: { pid: 7, state: 'S', pgrp: 13540, startTime: '441584', cpuTicks: 0 } },
-    { desc: 'a zombie', text: `9 (node) ${fields('Z')}`, expected: { pid: 9, state: 'Z', pgrp: 13540, startTime: '441584', cpuTicks: 0 } },
+    { desc: 'a plain command', text: `13543 (cat) ${fields('R')}`, expected: { pid: 13543, state: 'R', pgrp: 13540, startTime: '441584', cpuTicks: 0, userTicks: 0 } },
+    { desc: 'a name with spaces and ")"', text: `7 (a) b (c)) ${fields('S')}`, expected: { pid: 7, state: 'S', pgrp: 13540, startTime: '441584', cpuTicks: 0, userTicks: 0 } },
+    { desc: 'a zombie', text: `9 (node) ${fields('Z')}`, expected: { pid: 9, state: 'Z', pgrp: 13540, startTime: '441584', cpuTicks: 0, userTicks: 0 } },
   ])('reads $desc', ({ text, expected }) => {
     expect(parseProcStat(text)).toEqual(expected);
   });

@@ -17,6 +17,8 @@ export interface ProcStat {
   startTime: string;
   /** Fields 14 + 15: CPU time used so far (user + system), in clock ticks (USER_HZ, 100 per second on Linux). */
   cpuTicks: number;
+  /** Field 14 alone: the user-space part of cpuTicks. */
+  userTicks: number;
 }
 
 /** Clock ticks per second in /proc times (USER_HZ), fixed at 100 on Linux. */
@@ -36,10 +38,11 @@ export function parseProcStat(text: string): ProcStat | undefined {
   const state = rest[0];
   const pgrp = Number(rest[2]);
   const startTime = rest[19];
-  const cpuTicks = Number(rest[11]) + Number(rest[12]);
+  const userTicks = Number(rest[11]);
+  const cpuTicks = userTicks + Number(rest[12]);
   if (!Number.isInteger(pid) || state === undefined || !Number.isInteger(pgrp) || startTime === undefined || !/^\d+$/.test(startTime)) return undefined;
   if (!Number.isInteger(cpuTicks)) return undefined;
-  return { pid, state, pgrp, startTime, cpuTicks };
+  return { pid, state, pgrp, startTime, cpuTicks, userTicks };
 }
 
 /** The stat of a live (or zombie) pid; undefined when no such process exists. */
