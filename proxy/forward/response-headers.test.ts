@@ -29,6 +29,11 @@ describe('filterResponseHeaders', () => {
     expect(text(filterResponseHeaders(h))).toEqual(['X-Kept', '3']);
   });
 
+  it('matches listed names with any token characters exactly, ignoring only letter case', () => {
+    const h = head('Connection', 'X_Gone, x^y', 'x_gone', '1', 'X^Y', '2', 'x~y', '3', 'X-Kept', '4');
+    expect(text(filterResponseHeaders(h))).toEqual(['x~y', '3', 'X-Kept', '4']);
+  });
+
   it('a plain keep-alive or close names nothing, and a second Connection header still counts', () => {
     expect(text(filterResponseHeaders(head('Connection', 'Keep-Alive', 'X-A', '1')))).toEqual(['X-A', '1']);
     expect(text(filterResponseHeaders(head('Connection', 'CLOSE', 'Close', 'x')))).toEqual(['Close', 'x']);

@@ -5,30 +5,19 @@
  * upstream parser found, comparing bytes: the only objects made are views of the headers kept.
  * Set-Cookie and every other repeated header stay separate pairs, in order.
  */
+import { equalsLower } from '../upstream/http-chars.js';
 import type { FieldList, ResponseHead } from '../upstream/index.js';
 
 /** Names dropped from every response (lowercase). */
 const DROPPED = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'date']);
 // The same by length, so most headers are rejected by one compare.
-const DROPPED_BY_LENGTH: Buffer[][] = [];
-for (const name of DROPPED) (DROPPED_BY_LENGTH[name.length] ??= []).push(Buffer.from(name, 'latin1'));
-const CONNECTION = Buffer.from('connection', 'latin1');
-
-/** ASCII case-insensitive equality of `buf[start..end)` with a lowercase name. */
-function sameName(buf: Buffer, start: number, end: number, lower: Buffer): boolean {
-  if (end - start !== lower.length) return false;
-  for (let i = 0; i < lower.length; i++) {
-    let c = buf[start + i]!;
-    if (c >= 65 && c <= 90) c |= 0x20;
-    if (c !== lower[i]) return false;
-  }
-  return true;
-}
+const DROPPED_BY_LENGTH: string[][] = [];
+for (const name of DROPPED) (DROPPED_BY_LENGTH[name.length] ??= []).push(name);
 
 function dropped(buf: Buffer, start: number, end: number): boolean {
   const candidates = DROPPED_BY_LENGTH[end - start];
   if (candidates === undefined) return false;
-  for (const lower of candidates) if (sameName(buf, start, end, lower)) return true;
+  for (const name of candidates) if (equalsLower(buf, start, end, name)) return true;
   return false;
 }
 
@@ -43,12 +32,11 @@ function listedNames(value: string): string[] {
 }
 
 /** Lowercase names listed in the response's Connection headers (the rare case: the parser saw an option besides close/keep-alive). */
-function connectionNames(fields: FieldList): Buffer[] {
-  const names: Buffer[] = [];
+function connectionNames(fields: FieldList): string[] {
+  const names: string[] = [];
   const { buf, offsets: o } = fields;
   for (let i = 0; i < fields.count; i++) {
-    if (!sameName(buf, o[i * 4]!, o[i * 4 + 1]!, CONNECTION)) continue;
-    for (const name of listedNames(buf.toString('latin1', o[i * 4 + 2], o[i * 4 + 3]))) names.push(Buffer.from(name, 'latin1'));
+    if (equalsLower(buf, o[i * 4]!, o[i * 4 + 1]!, 'connection')) names.push(...listedNames(buf.toString('latin1', o[i * 4 + 2], o[i * 4 + 3])));
   }
   return names;
 }
@@ -63,7 +51,7 @@ export function filterResponseHeaders(head: ResponseHead): Buffer[] {
     const start = o[i * 4]!;
     const end = o[i * 4 + 1]!;
     if (dropped(buf, start, end)) continue;
-    if (listed !== null && listed.some((name) => sameName(buf, start, end, name))) continue;
+    if (listed !== null && listed.some((name) => equalsLower(buf, start, end, name))) continue;
     out.push(buf.subarray(start, end), buf.subarray(o[i * 4 + 2], o[i * 4 + 3]));
   }
   return out;

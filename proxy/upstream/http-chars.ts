@@ -39,16 +39,15 @@ export function hexValue(b: number): number {
 }
 
 /**
- * True when the token `buf[start..end)` equals `lowerName` (lowercase letters and '-') ignoring ASCII
- * case. Used to spot the few framing headers without turning every name into a string.
+ * True when `buf[start..end)` equals `lowerName` (in lowercase) ignoring ASCII case. Used to spot
+ * header names and list options without turning every name into a string.
  */
 export function equalsLower(buf: Buffer, start: number, end: number, lowerName: string): boolean {
   if (end - start !== lowerName.length) return false;
   for (let i = 0; i < lowerName.length; i++) {
-    const b = buf[start + i] as number;
-    // Folding with |0x20 is exact only because the range was already checked to be a token and
-    // lowerName holds letters and '-' only (CR would fold to '-', but CR is not a tchar).
-    if ((b | 0x20) !== lowerName.charCodeAt(i)) return false;
+    let b = buf[start + i] as number;
+    if (b >= 0x41 && b <= 0x5a) b |= 0x20;
+    if (b !== lowerName.charCodeAt(i)) return false;
   }
   return true;
 }
