@@ -86,6 +86,12 @@ const BUCKET = 7;
 const TIMES = 1;
 /** Attempts to claim a slot when other threads keep winning the same ones. */
 const CLAIM_ATTEMPTS = 4;
+/**
+ * Rescans while a slot in the probe window is being claimed by another thread, which may be for this
+ * very client: a claim is a few stores, so this ends at once unless the claiming thread was
+ * descheduled in between (then, after ~10 µs, the client may get a second slot; see the header).
+ */
+const CLAIMING_RESCANS = 200;
 
 /** Slot kinds, the tag word's low bits. */
 const KIND = 3;
@@ -324,7 +330,9 @@ export class SlidingWindowLimiter {
     h = Math.imul(h, 0x2c1b3c6d);
     h ^= h >>> 12;
     const idleBefore = now - 2 * this.windowMs;
+    let rescans = 0;
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+      let claiming = false;
       let free = -1;
       let freeTag = 0;
       let oldest = -1;
@@ -336,7 +344,10 @@ export class SlidingWindowLimiter {
         const word = Atomics.load(words, w + TAG);
         const kind = word & KIND;
         if (kind === tag && words[w + 1] === k0 && words[w + 2] === k1 && words[w + 3] === k2 && words[w + 4] === k3) return slot;
-        if (kind === CLAIMING) continue;
+        if (kind === CLAIMING) {
+          claiming = true;
+          continue;
+        }
         const seen = times[slot * TIMES]!;
         if (free < 0 && (kind === EMPTY || seen < idleBefore)) {
           free = slot;
@@ -347,6 +358,11 @@ export class SlidingWindowLimiter {
           oldest = slot;
           oldestTag = word;
         }
+      }
+      // Wait for that key to be published and look again, rather than give this client a second slot.
+      if (claiming && rescans++ < CLAIMING_RESCANS) {
+        attempt--;
+        continue;
       }
       const evicting = free < 0;
       const slot = evicting ? oldest : free;
