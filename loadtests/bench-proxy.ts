@@ -223,7 +223,7 @@ async function main(): Promise<void> {
     const byName: Record<string, Server> = {};
     if (TARGETS.includes('nginx')) byName.nginx = await startServer('nginx', PROXY_CPU, ['nginx', '-p', join(work, 'nginx/'), '-c', 'nginx.conf'], nginxPort);
     if (TARGETS.includes('vortex')) {
-      byName.vortex = await startServer('vortex', PROXY_CPU, [process.execPath, join(ROOT, 'bin/vortex.js'), 'up', '-c', join(work, 'vortex.yaml')], vortexPort, { VORTEX_LOG_LEVEL: 'warn' });
+      byName.vortex = await startServer('vortex', PROXY_CPU, [join(ROOT, 'bin/vortex.js'), 'up', '-c', join(work, 'vortex.yaml')], vortexPort, { VORTEX_LOG_LEVEL: 'warn' });
     }
     if (TARGETS.includes('http-proxy-3')) {
       byName['http-proxy-3'] = await startServer('http-proxy-3', PROXY_CPU, [process.execPath, '--import', 'tsx', join(HERE, 'http-proxy-3.ts')], hp3Port, {

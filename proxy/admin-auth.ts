@@ -8,7 +8,14 @@
  * dropped when its window ends; the admin listener is meant for loopback or an internal network.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { createRequire } from 'node:module';
+import type { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+
+// The package's index loads every store it supports (cluster, Redis, SQL...: ~35 modules and
+// node:cluster with them); this guard needs two of its files.
+const require = createRequire(import.meta.url);
+const MemoryLimiter = require('rate-limiter-flexible/lib/RateLimiterMemory.js') as typeof RateLimiterMemory;
+const LimiterResult = require('rate-limiter-flexible/lib/RateLimiterRes.js') as typeof RateLimiterRes;
 
 /** Bad tokens one client IP may send per window before it gets 429. */
 export const BAD_TOKEN_LIMIT = 10;
@@ -29,7 +36,7 @@ export class BearerGuard {
 
   constructor(token: string, options: { limit?: number; windowS?: number } = {}) {
     this.expected = digest(token);
-    this.limiter = new RateLimiterMemory({ points: options.limit ?? BAD_TOKEN_LIMIT, duration: options.windowS ?? BAD_TOKEN_WINDOW_S });
+    this.limiter = new MemoryLimiter({ points: options.limit ?? BAD_TOKEN_LIMIT, duration: options.windowS ?? BAD_TOKEN_WINDOW_S });
   }
 
   /** Checks one request's Authorization header from client `ip`. */
@@ -42,7 +49,7 @@ export class BearerGuard {
       await this.limiter.consume(ip);
       return { ok: false, status: 401 };
     } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return { ok: false, status: 429, retryAfterS: retryAfter(rejection) };
+      if (rejection instanceof LimiterResult) return { ok: false, status: 429, retryAfterS: retryAfter(rejection) };
       throw rejection;
     }
   }

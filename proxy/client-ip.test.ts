@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizePeer, resolveClientAddress } from './client-ip.js';
+import { formatPeer, normalizePeer, resolveClientAddress } from './client-ip.js';
 import { TrustedNetworks } from './trusted-networks.js';
 
 const trusted = new TrustedNetworks(['127.0.0.1/32', '10.0.0.0/8']);
@@ -23,4 +23,19 @@ describe('normalizePeer', () => {
     expect(normalizePeer('127.0.0.1')).toBe('127.0.0.1');
     expect(normalizePeer('::1')).toBe('::1');
   });
+});
+
+describe('formatPeer', () => {
+  const v6 = (...groups: number[]) => new Uint8Array(groups.flatMap((g) => [g >> 8, g & 255]));
+  it.each([
+    [new Uint8Array([127, 0, 0, 1]), '127.0.0.1'],
+    [v6(0, 0, 0, 0, 0, 0xffff, 0x7f00, 0x0001), '127.0.0.1'],
+    [v6(0, 0, 0, 0, 0, 0, 0, 1), '::1'],
+    [v6(0, 0, 0, 0, 0, 0, 0, 0), '::'],
+    [v6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1), '2001:db8::1'],
+    [v6(0x2001, 0xdb8, 0, 0, 1, 0, 0, 1), '2001:db8::1:0:0:1'],
+    [v6(0x2001, 0xdb8, 0, 1, 1, 1, 1, 1), '2001:db8:0:1:1:1:1:1'],
+    [v6(0xfe80, 0, 0, 0, 0xabcd, 0, 0, 0), 'fe80::abcd:0:0:0'],
+    [v6(1, 0, 0, 0, 0, 0, 0, 0), '1::'],
+  ])('%s → %s (RFC 5952, as node:net writes it)', (bytes, text) => expect(formatPeer(bytes)).toBe(text));
 });

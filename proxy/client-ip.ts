@@ -41,3 +41,37 @@ export function normalizePeer(text: string): string {
   const v = parts.lo;
   return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }
+
+/**
+ * The text of a binary peer address as uWS's getRemoteAddress() gives it (4 bytes, or 16 for IPv6):
+ * dotted IPv4, IPv4-mapped IPv6 as dotted IPv4, other IPv6 in the RFC 5952 form (`2001:db8::1`),
+ * which is also what node:net reports, so both engines write the same X-Forwarded-For.
+ */
+export function formatPeer(bytes: Uint8Array): string {
+  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+  if (bytes.length !== 16) return '';
+  let mapped = bytes[10] === 0xff && bytes[11] === 0xff;
+  for (let i = 0; i < 10 && mapped; i++) mapped = bytes[i] === 0;
+  if (mapped) return `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
+  // The longest run of two or more zero groups (the first of equal runs) becomes '::'.
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let end = i;
+    while (end < 8 && groups[end] === 0) end++;
+    if (end - i > bestLength) {
+      bestStart = i;
+      bestLength = end - i;
+    }
+    i = end;
+  }
+  const hex = (from: number, to: number): string => groups.slice(from, to).map((g) => g.toString(16)).join(':');
+  if (bestStart < 0) return hex(0, 8);
+  return `${hex(0, bestStart)}::${hex(bestStart + bestLength, 8)}`;
+}

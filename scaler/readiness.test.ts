@@ -24,6 +24,27 @@ describe('readiness', () => {
     expect(await probeOnce(address, '/nope', 1_000)).toEqual({ ok: false, problem: 'status 404' });
   });
 
+  it('probeOnce: a refused connection, a backend that never answers and an abort are not ready, and say why', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const refusedAt = `127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    expect(await probeOnce(refusedAt, '/healthz', 1_000)).toEqual({ ok: false, problem: 'ECONNREFUSED' });
+
+    const silent = createServer(() => {}); // takes the request, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => silent.close(() => resolve())));
+    const silentAt = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    expect(await probeOnce(silentAt, '/healthz', 100)).toEqual({ ok: false, problem: 'no answer within 100 ms', timedOut: true });
+
+    const controller = new AbortController();
+    const probing = probeOnce(silentAt, '/healthz', 5_000, controller.signal);
+    controller.abort(new Error('stopping'));
+    expect(await probing).toEqual({ ok: false, problem: 'aborted: Error: stopping' });
+    // The server saw every probe's connection closed, none left open.
+    await expect.poll(() => new Promise<number>((resolve) => silent.getConnections((_e, n) => resolve(n)))).toBe(0);
+  });
+
   it('waitUntilReady keeps probing until the first 200', async () => {
     const server = await healthServer(3);
     await waitUntilReady(server.address, { path: '/healthz', probeTimeoutMs: 1_000, deadlineMs: 5_000, intervalMs: 10 });

@@ -5,7 +5,7 @@
  * body chunks (uWS neuters them after the callback; see UwsClient.requestChunk).
  */
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket as ListenSocket } from 'uWebSockets.js';
-import { normalizePeer } from '../client-ip.js';
+import { formatPeer } from '../client-ip.js';
 import type { UwsModule } from '../engine.js';
 import type { ForwardCore } from '../forward/forward-core.js';
 import type { UwsWebSockets } from '../websocket/uws-websocket.js';
@@ -21,10 +21,11 @@ type ListenWithOptions = { listen(host: string, port: number, options: number, c
 /**
  * The peer address text of the last request, reused while the next request's peer bytes are the
  * same (keep-alive connections and load balancers send runs of requests from one address): saves
- * the string and the IPv4-mapped rewrite per request. uWS keeps no per-connection data for HTTP.
+ * formatting a string per request. The binary address is asked for, not uWS's text, whose
+ * inet_ntop goes through printf. uWS keeps no per-connection data for HTTP.
  */
 class PeerText {
-  private readonly last = new Uint8Array(64);
+  private readonly last = new Uint8Array(16);
   private lastLength = -1;
   private lastText = '';
 
@@ -37,7 +38,7 @@ class PeerText {
       while (i < n && bytes[i] === last[i]) i++;
       if (i === n) return this.lastText;
     }
-    const text = normalizePeer(Buffer.from(address).toString('latin1'));
+    const text = formatPeer(bytes);
     if (n <= last.length) {
       last.set(bytes);
       this.lastLength = n;
@@ -109,7 +110,7 @@ export class UwsIngress implements Ingress {
         method: req.getCaseSensitiveMethod(),
         path: query === undefined || query === '' ? url : `${url}?${query}`,
         headers: this.collector.take(),
-        peer: this.peers.of(res.getRemoteAddressAsText()),
+        peer: this.peers.of(res.getRemoteAddress()),
       },
       client,
     );

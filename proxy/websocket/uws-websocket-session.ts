@@ -15,8 +15,9 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { HttpResponse, WebSocket as UwsSocket, us_socket_context_t as SocketContext } from 'uWebSockets.js';
-import { WebSocket } from 'ws';
-import type { RawData } from 'ws';
+import { createRequire } from 'node:module';
+import type * as Ws from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import type { AppState } from '../app-state.js';
 import type { Backend } from '../backend.js';
 import type { ErrorResponse } from '../forward/error-response.js';
@@ -31,6 +32,13 @@ import type { SessionContext } from './websocket-session.js';
 export const MAX_REFUSAL_BODY_BYTES = 65_536;
 /** What one read from the backend's socket can still deliver after a pause (a socket read is at most 64 KiB). */
 export const READ_SLACK_BYTES = 65_536;
+
+const require = createRequire(import.meta.url);
+let WebSocketClass: typeof WebSocket | null = null;
+/** `ws`, loaded with the first proxied WebSocket: with its zlib, https and tls it costs ~1.5 MB of RSS that a proxy without WebSockets need not carry. */
+function webSocketClass(): typeof WebSocket {
+  return (WebSocketClass ??= (require('ws') as typeof Ws).WebSocket);
+}
 
 /** What uWS keeps on each client WebSocket. */
 export interface UserData {
@@ -89,7 +97,7 @@ export class UwsWebSocketSession extends WebSocketSession {
   /** A message from the client (`data` is neutered after the callback: copied before `ws` keeps it). */
   fromClient(data: ArrayBuffer, isBinary: boolean): void {
     const upstream = this.upstream;
-    if (upstream === null || upstream.readyState !== WebSocket.OPEN) return;
+    if (upstream === null || upstream.readyState !== upstream.OPEN) return;
     if (upstream.bufferedAmount > this.ctx.options.maxBackpressure) {
       this.goAway(TRY_AGAIN_LATER, 'backend too slow');
       return;
@@ -110,11 +118,11 @@ export class UwsWebSocketSession extends WebSocketSession {
   clientClosed(code: number, reason: string): void {
     this.client = null;
     const upstream = this.upstream;
-    if (upstream === null || upstream.readyState === WebSocket.CLOSED) {
+    if (upstream === null || upstream.readyState === upstream.CLOSED) {
       this.finish();
       return;
     }
-    if (upstream.readyState === WebSocket.CLOSING) return;
+    if (upstream.readyState === upstream.CLOSING) return;
     if (code === ABNORMAL && reason === UWS_TOO_BIG_REASON) upstream.close(MESSAGE_TOO_BIG, 'message too big');
     else if (isAbnormal(code)) upstream.terminate();
     else if (isSendable(code)) upstream.close(code, clampReason(reason));
@@ -127,7 +135,7 @@ export class UwsWebSocketSession extends WebSocketSession {
     const options = this.ctx.options;
     let upstream: WebSocket;
     try {
-      upstream = new WebSocket(`ws://${backend.address}${this.path}`, this.handshake.protocols, {
+      upstream = new (webSocketClass())(`ws://${backend.address}${this.path}`, this.handshake.protocols, {
         headers: this.handshake.headers,
         // Each hop negotiates its own extensions; the relay would inflate and deflate every message.
         perMessageDeflate: false,

@@ -8,7 +8,7 @@
  * to anything else included, goes on to the HTTP catch-all.
  */
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t as SocketContext } from 'uWebSockets.js';
-import { normalizePeer } from '../client-ip.js';
+import { formatPeer } from '../client-ip.js';
 import type { ForwardCore } from '../forward/forward-core.js';
 import { HeaderCollector } from '../ingress/header-collector.js';
 import { relayHandshake } from './upgrade-headers.js';
@@ -49,7 +49,7 @@ export class UwsWebSockets {
     const query = req.getQuery();
     const key = req.getHeader('sec-websocket-key');
     const path = query === undefined || query === '' ? url : `${url}?${query}`;
-    const peer = normalizePeer(Buffer.from(res.getRemoteAddressAsText()).toString('latin1'));
+    const peer = formatPeer(new Uint8Array(res.getRemoteAddress()));
     const head = { method: req.getCaseSensitiveMethod(), path, headers: this.collector.take(), peer };
     // Answered synchronously when refused, so no onAborted is needed on that path.
     const admitted = this.core.admit(head, { respond: (response, close) => writeResponse(res, response, close) });
