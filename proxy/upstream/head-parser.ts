@@ -55,6 +55,12 @@ export class ResponseHead {
 
 const HTTP_1_ = Buffer.from('HTTP/1.');
 
+/** `buf[at..at+7)` is `HTTP/1.`: compared in JS, cheaper than a Buffer.compare call for 7 bytes. */
+function startsWithHttp1(buf: Buffer, at: number): boolean {
+  for (let i = 0; i < 7; i++) if (buf[at + i] !== HTTP_1_[i]) return false;
+  return true;
+}
+
 /**
  * Parses `buf[start..end)`, which holds one head ending in CRLF CRLF, into `head`. Refuses framing
  * that two parsers could read differently (the smuggling vectors): duplicate Content-Length,
@@ -102,7 +108,7 @@ export function parseHead(buf: Buffer, start: number, end: number, head: Respons
 
 /** Parses `HTTP/1.x SP 3DIGIT [SP reason] CRLF`; returns the offset after the CRLF. */
 function parseStatusLine(buf: Buffer, start: number, end: number, head: ResponseHead): number {
-  if (end - start < 14 || buf.compare(HTTP_1_, 0, 7, start, start + 7) !== 0) {
+  if (end - start < 14 || !startsWithHttp1(buf, start)) {
     throw new UpstreamParseError('bad status line (not HTTP/1.x)');
   }
   const minor = buf[start + 7];
