@@ -10,7 +10,7 @@
 import { hostname } from 'node:os';
 import type { Clock } from '../store/embedded/clock.js';
 import { systemClock } from '../store/embedded/clock.js';
-import { StoreError } from '../store/errors.js';
+import { isLeaseNotFound } from '../store/errors.js';
 import { ClientMetrics, clientMetricsId } from '../store/records/client-metrics.js';
 import { Records } from '../store/records/records.js';
 import type { LeaseId, Store } from '../store/store.js';
@@ -57,10 +57,6 @@ export function leaseTtlSeconds(intervalMs: number): number {
 /** A proxy id unique per host and process: `<hostname>-<pid>`, in the characters store keys like. */
 export function defaultProxyId(): string {
   return `${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-${process.pid}`;
-}
-
-function isLeaseNotFound(err: unknown): boolean {
-  return err instanceof StoreError && err.code === 'VX_STORE_LEASE_NOT_FOUND';
 }
 
 const SILENT: TelemetryLogger = { info: () => {}, warn: () => {} };

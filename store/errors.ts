@@ -47,6 +47,11 @@ export class LeaseNotFoundError extends StoreError {
   }
 }
 
+/** The lease is gone (expired or revoked), from any Store implementation. */
+export function isLeaseNotFound(err: unknown): boolean {
+  return err instanceof StoreError && err.code === 'VX_STORE_LEASE_NOT_FOUND';
+}
+
 export class LeaseExistsError extends StoreError {
   constructor(readonly leaseId: string) {
     super('VX_STORE_LEASE_EXISTS', `store: lease already exists (${leaseId})`);

@@ -6,7 +6,7 @@
  * lost lease is granted anew and every scope published afresh.
  */
 import type { Clock } from '../../store/embedded/clock.js';
-import { StoreError } from '../../store/errors.js';
+import { isLeaseNotFound } from '../../store/errors.js';
 import { keys } from '../../store/keys.js';
 import type { LeaseId, Store, TxnOp } from '../../store/store.js';
 import type { SlidingWindowLimiter } from '../rate-limiter.js';
@@ -29,10 +29,6 @@ export interface CountPublisherOptions {
   bounds: PublicationBounds;
   /** Runs at the start of every cycle (the receiver's upkeep). */
   beforeCycle: () => void;
-}
-
-function isLeaseNotFound(err: unknown): boolean {
-  return err instanceof StoreError && err.code === 'VX_STORE_LEASE_NOT_FOUND';
 }
 
 /** Same counts as `last`, seen from `next`'s bucket: nothing to publish. */
