@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPeer, normalizePeer, resolveClientAddress } from './client-ip.js';
+import { formatPeer, nodePeer, resolveClientAddress } from './client-ip.js';
 import { TrustedNetworks } from './trusted-networks.js';
 
 const trusted = new TrustedNetworks(['127.0.0.1/32', '10.0.0.0/8']);
@@ -17,11 +17,12 @@ describe('resolveClientAddress', () => {
   it('refuses a peer that is not an address', () => expect(client('unix-socket', '')).toBeUndefined());
 });
 
-describe('normalizePeer', () => {
-  it('turns the dual-stack form into dotted IPv4', () => {
-    expect(normalizePeer('0000:0000:0000:0000:0000:ffff:7f00:0001')).toBe('127.0.0.1');
-    expect(normalizePeer('127.0.0.1')).toBe('127.0.0.1');
-    expect(normalizePeer('::1')).toBe('::1');
+describe('nodePeer', () => {
+  it("turns node:net's dual-stack form into dotted IPv4", () => {
+    expect(nodePeer('::ffff:127.0.0.1')).toBe('127.0.0.1');
+    expect(nodePeer('127.0.0.1')).toBe('127.0.0.1');
+    expect(nodePeer('::1')).toBe('::1');
+    expect(nodePeer('::ffff:7f00:1')).toBe('::ffff:7f00:1');
   });
 });
 

@@ -33,13 +33,9 @@ export function resolveClientAddress(peer: string, forwardedFor: string, trusted
   return client;
 }
 
-/** Normalises what uWS reports for a dual-stack listener (`0000:...:ffff:7f00:0001`) to dotted IPv4. */
-export function normalizePeer(text: string): string {
-  if (!text.startsWith('0000:0000:0000:0000:0000:ffff:')) return text;
-  const parts = parseIp(text);
-  if (parts === undefined || parts.v6) return text;
-  const v = parts.lo;
-  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+/** The peer as node:net reports it, with a dual-stack listener's IPv4 peers (`::ffff:1.2.3.4`) as dotted IPv4. */
+export function nodePeer(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
 /**

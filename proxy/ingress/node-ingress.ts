@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { normalizePeer } from '../client-ip.js';
+import { nodePeer } from '../client-ip.js';
 import type { Downstream } from '../forward/downstream.js';
 import { errorResponse } from '../forward/error-response.js';
 import type { ErrorResponse } from '../forward/error-response.js';
@@ -19,11 +19,6 @@ import type { Ingress } from './ingress.js';
 /** A client must send its whole request head within this (ms): uWS's fixed 10 s, matched. */
 export const CLIENT_HEADER_TIMEOUT_MS = 10_000;
 const EMPTY = Buffer.alloc(0);
-
-/** Node reports a dual-stack listener's IPv4 peers as `::ffff:1.2.3.4`. */
-function nodePeer(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : normalizePeer(address);
-}
 
 /** The client side of one request on node:http. */
 class NodeClient implements Downstream {

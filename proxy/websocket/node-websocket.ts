@@ -16,7 +16,7 @@ import type { Socket } from 'node:net';
 import { createProxyServer } from 'http-proxy-3';
 import type { AppState } from '../app-state.js';
 import type { Backend } from '../backend.js';
-import { normalizePeer } from '../client-ip.js';
+import { nodePeer } from '../client-ip.js';
 import type { ErrorResponse } from '../forward/error-response.js';
 import type { ForwardCore } from '../forward/forward-core.js';
 import { lostBackendCode } from './close-codes.js';
@@ -26,11 +26,6 @@ import { WebSocketSession } from './websocket-session.js';
 import type { SessionContext } from './websocket-session.js';
 
 const NOOP = (): void => undefined;
-
-/** Node reports a dual-stack listener's IPv4 peers as `::ffff:1.2.3.4`. */
-function nodePeer(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : normalizePeer(address);
-}
 
 /** Writes the proxy's own answer on a raw client socket (an upgrade request's) and closes it. */
 export function writeRawResponse(socket: Socket, response: ErrorResponse): void {
