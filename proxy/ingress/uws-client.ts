@@ -26,6 +26,16 @@ const corkTryEnd = (): void => corking.client!.tryEndChunk();
 const corkEndWhole = (): void => corking.client!.endWhole();
 const corkEnd = (): void => corking.client!.endNow();
 
+/** Writes the proxy's own answer on a uWS response (`close`: and closes the connection after it). */
+export function writeResponse(res: HttpResponse, response: ErrorResponse, close: boolean): void {
+  res.cork(() => {
+    res.writeStatus(response.statusLine);
+    const headers = response.headers;
+    for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i]!, headers[i + 1]!);
+    res.end(response.body, close);
+  });
+}
+
 /** The client side of one request on uWS. */
 export class UwsClient implements Downstream {
   exchange: Exchange | null = null;
@@ -184,13 +194,7 @@ export class UwsClient implements Downstream {
     if (this.done) return;
     this.setPaused(false);
     this.done = true;
-    const res = this.res;
-    res.cork(() => {
-      res.writeStatus(response.statusLine);
-      const headers = response.headers;
-      for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i]!, headers[i + 1]!);
-      res.end(response.body, close);
-    });
+    writeResponse(this.res, response, close);
   }
 
   abort(): void {

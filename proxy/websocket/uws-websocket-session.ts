@@ -23,6 +23,7 @@ import type { Backend } from '../backend.js';
 import type { ErrorResponse } from '../forward/error-response.js';
 import { filterResponseHeaderStrings } from '../forward/response-headers.js';
 import { statusLine } from '../forward/status-line.js';
+import { writeResponse } from '../ingress/uws-client.js';
 import { ABNORMAL, MESSAGE_TOO_BIG, TRY_AGAIN_LATER, UWS_TOO_BIG_REASON, clampReason, isAbnormal, isSendable, lostBackendCode, protocolErrorCode } from './close-codes.js';
 import type { RelayHandshake } from './upgrade-headers.js';
 import { WebSocketSession } from './websocket-session.js';
@@ -43,16 +44,6 @@ function webSocketClass(): typeof WebSocket {
 /** What uWS keeps on each client WebSocket. */
 export interface UserData {
   readonly session: UwsWebSocketSession;
-}
-
-/** Writes the proxy's own answer on a uWS response (`close`: and closes the connection after it). */
-export function writeResponse(res: HttpResponse, response: ErrorResponse, close: boolean): void {
-  res.cork(() => {
-    res.writeStatus(response.statusLine);
-    const headers = response.headers;
-    for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i]!, headers[i + 1]!);
-    res.end(response.body, close);
-  });
 }
 
 /** One proxied WebSocket on uWS. */

@@ -11,8 +11,9 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t as So
 import { formatPeer } from '../client-ip.js';
 import type { ForwardCore } from '../forward/forward-core.js';
 import { HeaderCollector } from '../ingress/header-collector.js';
+import { writeResponse } from '../ingress/uws-client.js';
 import { relayHandshake } from './upgrade-headers.js';
-import { READ_SLACK_BYTES, UwsWebSocketSession, writeResponse } from './uws-websocket-session.js';
+import { READ_SLACK_BYTES, UwsWebSocketSession } from './uws-websocket-session.js';
 import type { UserData } from './uws-websocket-session.js';
 import type { SessionContext } from './websocket-session.js';
 
