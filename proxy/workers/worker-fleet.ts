@@ -23,6 +23,7 @@ import { BackendSlotSweep } from './backend-slot-sweep.js';
 import { responsesByThread, sumIntoState } from './fleet-counters.js';
 import { FleetMemory } from './fleet-memory.js';
 import { limiterScope } from './limiter-key.js';
+import { PortSharedError, countForeignSharers } from './port-sharers.js';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
 import { pruneRestarts, restartDelay } from './restart-budget.js';
 import { clearThread, createLayout } from './shared-layout.js';
@@ -102,6 +103,9 @@ export class WorkerFleet implements RouterSink {
         // them join another process's SO_REUSEPORT listener there instead of failing.
         fleet.port = await probePort(options.host, options.port);
         await Promise.all(fleet.slots.map((slot) => fleet.spawn(slot)));
+        // The probe cannot hold the port for the workers: check nothing joined it in between.
+        const sharers = await countForeignSharers(fleet.port);
+        if (sharers) throw new PortSharedError(options.host, fleet.port, sharers);
         return fleet;
       } catch (err) {
         if (options.port !== 0 || attempt >= FREE_PORT_TRIES) {
@@ -283,7 +287,7 @@ function emptySlot(thread: number): WorkerSlot {
 /**
  * Binds `port` on `host` without SO_REUSEPORT and lets it go: resolves with the port (a free one for
  * 0), rejects (EADDRINUSE) when anything listens there. Another process may take it before the
- * workers bind it; for port 0 the fleet then tries another.
+ * workers bind it (port-sharers.ts finds out); for port 0 the fleet then tries another.
  */
 function probePort(host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
