@@ -52,7 +52,7 @@ export function filterResponseHeaders(head: ResponseHead): Buffer[] {
     const end = o[i * 4 + 1]!;
     if (dropped(buf, start, end)) continue;
     if (listed !== null && listed.some((name) => equalsLower(buf, start, end, name))) continue;
-    out.push(buf.subarray(start, end), buf.subarray(o[i * 4 + 2], o[i * 4 + 3]));
+    out.push(fields.name(i), fields.value(i));
   }
   return out;
 }
