@@ -8,6 +8,15 @@
  * deferred upgrade is corked; a closed uWS WebSocket is never touched (`client` is cleared in its
  * close handler, which uWS calls synchronously from end() and close()).
  *
+ * A bug of this uWS build (fixed upstream in uWebSockets #1929, July 2026): after the handler of a
+ * `res.cork()` that upgraded, uWS reads the new WebSocket's memory as the HTTP response's state and,
+ * when the bytes there look like "connection: close", shuts the just-opened connection (the client
+ * gets the 101, then a FIN: 1006). Upgrading outside a cork avoids it but makes uWS print a warning
+ * per upgrade and send the 101 in about 25 pieces. So the upgrade stays corked, and the session
+ * tells the two cases apart: uWS's open handler only records the socket and the session is opened
+ * after the cork returns, so a close in between is this bug; the upgrade is then counted as `lost`
+ * and the backend's connection cut, as for any client that vanishes.
+ *
  * Backpressure: backend → client, the upstream socket is paused while uWS buffers more than
  * `max_backpressure` for the client, and resumed from uWS's drain handler; client → backend, this
  * uWS build cannot stop reading a WebSocket (no pause), so when more than `max_backpressure` waits
@@ -55,6 +64,8 @@ export class UwsWebSocketSession extends WebSocketSession {
   private upstreamPaused = false;
   /** The close code `ws` sent the backend for a protocol violation; its 'close' will say 1006. */
   private upstreamErrorCode: number | undefined = undefined;
+  /** uWS closed the client inside the cork that upgraded it (see the header). */
+  private closedInUpgrade = false;
   private readonly userData: UserData = { session: this };
 
   constructor(
@@ -79,10 +90,9 @@ export class UwsWebSocketSession extends WebSocketSession {
     this.clientLeftHandshake();
   }
 
-  /** uWS opened the client's WebSocket (synchronously inside res.upgrade). */
+  /** uWS opened the client's WebSocket (synchronously inside res.upgrade, so: nothing more here). */
   clientOpened(ws: UwsSocket<UserData>): void {
     this.client = ws;
-    this.upgraded();
   }
 
   /** A message from the client (`data` is neutered after the callback: copied before `ws` keeps it). */
@@ -107,6 +117,8 @@ export class UwsWebSocketSession extends WebSocketSession {
 
   /** The client's WebSocket closed (its close frame, a timeout, or our end()/close()). */
   clientClosed(code: number, reason: string): void {
+    // Opened but not yet upgraded: only possible inside upstreamOpened's cork.
+    if (this.phase === 'handshake' && this.client !== null) this.closedInUpgrade = true;
     this.client = null;
     const upstream = this.upstream;
     if (upstream === null || upstream.readyState === upstream.CLOSED) {
@@ -177,8 +189,10 @@ export class UwsWebSocketSession extends WebSocketSession {
     if (res === null) return;
     this.res = null;
     res.cork(() => res.upgrade(this.userData, this.key, upstream.protocol, '', this.context));
+    if (this.client !== null) this.upgraded();
+    else if (this.closedInUpgrade) this.lostAfterUpgrade();
     // uWS opens the client inside upgrade(); if it did not, the client is gone.
-    if (this.client === null) this.clientLeftHandshake();
+    else this.clientLeftHandshake();
   }
 
   private upstreamRefused(response: IncomingMessage): void {

@@ -15,7 +15,7 @@ export function registerWebSocketMetrics(registry: Registry, source: MetricsSour
   const registers = [registry];
   new Counter({
     name: 'vortex_websocket_upgrades_total',
-    help: 'WebSocket upgrade requests that reached an app, by outcome (upgraded, refused by the backend, failed, client_aborted)',
+    help: 'WebSocket upgrade requests that reached an app, by outcome (upgraded, refused by the backend, failed, client_aborted, lost: 101 sent but the connection closed at once by uWS)',
     labelNames: ['app', 'outcome'],
     registers,
     collect() {

@@ -186,6 +186,17 @@ export abstract class WebSocketSession implements HeldRequest, OpenWebSocket {
     this.ctx.hub.add(this);
   }
 
+  /** The 101 went out, but the engine lost the client's connection before it could be used. */
+  protected lostAfterUpgrade(): void {
+    if (this.phase !== 'handshake') return;
+    this.abandonUpstream();
+    this.backend?.markHealthy();
+    this.status = 101;
+    this.app.stats.countStatus(101);
+    this.handshakeEnded('lost');
+    this.finish();
+  }
+
   /** Answers with the proxy's own error (the client is still on HTTP) and finishes. */
   protected fail(kind: ErrorKind, headers?: readonly string[]): void {
     if (this.phase !== 'handshake') return;

@@ -9,9 +9,11 @@
  * How an upgrade request that reached an app ended: `upgraded` (101 relayed), `refused` (the backend
  * answered without 101; its status was relayed), `failed` (the proxy answered: no backend, hold
  * timeout, upstream unreachable, timeout or invalid), `client_aborted` (the client left during the
- * handshake). Requests refused before routing (404, 429, 400, shutting down) are counted with HTTP's.
+ * handshake), `lost` (the 101 went out but uWS closed the connection at once: a bug of the uWS build,
+ * see uws-websocket-session.ts). Requests refused before routing (404, 429, 400, shutting down) are
+ * counted with HTTP's.
  */
-export const UPGRADE_OUTCOMES = ['upgraded', 'refused', 'failed', 'client_aborted'] as const;
+export const UPGRADE_OUTCOMES = ['upgraded', 'refused', 'failed', 'client_aborted', 'lost'] as const;
 
 /** One of {@link UPGRADE_OUTCOMES}. */
 export type UpgradeOutcome = (typeof UPGRADE_OUTCOMES)[number];

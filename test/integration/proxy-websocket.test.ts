@@ -402,11 +402,24 @@ describe('proxy WebSockets (uws only)', () => {
   it('through worker threads: relayed, counted in flight in the summed counters, closed with 1001 by close()', async () => {
     const b = await wsBackend();
     const proxy = await testProxy(testConfig('uws', [app('chat', [b.port])], { proxy: { workers: 2, shutdown_timeout: '200ms' } }));
-    const clients = await Promise.all(Array.from({ length: 8 }, () => openClient(proxy.port)));
-    for (const [i, ws] of clients.entries()) {
+    const opening = () => openClient(proxy.port).then((ws) => ({ ws, closed: new Promise<number>((resolve) => ws.once('close', resolve)) }));
+    const clients = await Promise.all(Array.from({ length: 8 }, opening));
+    // uWS 20.30 can close a WebSocket right after its 101, so far only the first one of a fresh worker
+    // thread (docs/proxy.md, known limits): such a client is replaced, at most once per worker.
+    let replaceable = 2;
+    for (let i = 0; i < clients.length; i++) {
+      const { ws, closed } = clients[i]!;
       const inbox = new Inbox(ws);
       ws.send(`m${i}`);
-      expect((await inbox.next()).data.toString()).toBe(`m${i}`);
+      const answer = await Promise.race([inbox.next(), closed]);
+      if (typeof answer === 'number') {
+        expect(answer).toBe(1006);
+        expect(replaceable--).toBeGreaterThan(0);
+        clients[i] = await opening();
+        i--;
+        continue;
+      }
+      expect(answer.data.toString()).toBe(`m${i}`);
     }
     expect(proxy.workers!.threads().filter((t) => t.listening)).toHaveLength(2);
     // In flight on the app as the main thread sums every worker's count (what telemetry publishes).
@@ -414,7 +427,7 @@ describe('proxy WebSockets (uws only)', () => {
       proxy.state.refreshCounters();
       expect(proxy.state.apps.get('chat')!.stats.inFlight).toBe(8);
     });
-    const closes = clients.map((ws) => closeOf(ws, 10_000));
+    const closes = clients.map(({ ws }) => closeOf(ws, 10_000));
     await proxy.close();
     for (const close of await Promise.all(closes)) expect(close.code).toBe(1001);
   });
