@@ -93,7 +93,7 @@ export async function runProxyStack(options: ProxyStackOptions): Promise<void> {
       ...(config.admin.token === undefined ? {} : { token: config.admin.token }),
       logger,
     });
-    const registry = createProxyMetrics(proxy.state, proxy.core.unrouted, proxy.websockets);
+    const registry = createProxyMetrics(proxy.state, proxy.core.unrouted);
     if (proxy.rateLimitSync !== null) registerRateLimitSyncMetrics(registry, proxy.rateLimitSync);
     options.metrics?.(registry);
     registerProbes(admin, {

@@ -1,8 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { AppStats, LATENCY_BUCKETS_MS, latencyQuantile } from './app-stats.js';
 import { ERROR_INDEX } from './forward/error-response.js';
+import { UPGRADE_INDEX } from './websocket/upgrade-outcomes.js';
 
 describe('AppStats', () => {
+  it('keeps WebSocket upgrades and the open gauge in its block: summed with it, the gauge cleared after a crash', () => {
+    const worker = new AppStats();
+    worker.countUpgrade('upgraded');
+    worker.countUpgrade('upgraded');
+    worker.countUpgrade('lost');
+    worker.websocketsOpen = 2;
+    worker.inFlight = 2;
+    const main = new AppStats();
+    main.addBlock(worker.block);
+    main.addBlock(worker.block);
+    expect([main.websocketUpgrades[UPGRADE_INDEX.upgraded], main.websocketUpgrades[UPGRADE_INDEX.lost], main.websocketsOpen]).toEqual([4, 2, 4]);
+    worker.clearGauges();
+    expect([worker.websocketsOpen, worker.inFlight, worker.websocketUpgrades[UPGRADE_INDEX.upgraded]]).toEqual([0, 0, 2]);
+  });
+
   it('counts statuses by code and class, and errors by kind', () => {
     const s = new AppStats();
     s.countStatus(200);

@@ -5,6 +5,8 @@
  */
 import { ERROR_INDEX, ERROR_KINDS } from './forward/error-response.js';
 import type { ErrorKind } from './forward/error-response.js';
+import { UPGRADE_INDEX, UPGRADE_OUTCOMES } from './websocket/upgrade-outcomes.js';
+import type { UpgradeOutcome } from './websocket/upgrade-outcomes.js';
 
 /**
  * Upper bounds (ms) of the latency histogram buckets; a last, implicit bucket holds everything
@@ -15,12 +17,13 @@ export const LATENCY_BUCKETS_MS: readonly number[] = Object.freeze([
 ]);
 
 /** Scalar fields after the arrays, in this order. */
-const SCALARS = 5;
+const SCALARS = 6;
 const RATE_LIMITED = 0;
 const LATENCY_SUM = 1;
 const IN_FLIGHT = 2;
 const WAITING = 3;
 const RETRIES = 4;
+const WEBSOCKETS_OPEN = 5;
 
 /**
  * Per-app counters (monotonic since the AppState was created, except the in-flight and waiting
@@ -30,7 +33,7 @@ const RETRIES = 4;
  */
 export class AppStats {
   /** Float64 elements of one block. */
-  static readonly BLOCK_LENGTH = 6 + 600 + ERROR_KINDS.length + LATENCY_BUCKETS_MS.length + 1 + SCALARS;
+  static readonly BLOCK_LENGTH = 6 + 600 + ERROR_KINDS.length + LATENCY_BUCKETS_MS.length + 1 + UPGRADE_OUTCOMES.length + SCALARS;
   /** The whole block (every field below is a view into it). */
   readonly block: Float64Array;
   /** Responses by status class: index 1..5 = 1xx..5xx (index 0 unused). Includes the proxy's own errors. */
@@ -41,6 +44,8 @@ export class AppStats {
   readonly errors: Float64Array;
   /** Latency histogram: counts per LATENCY_BUCKETS_MS bucket, plus one overflow bucket at the end. */
   readonly latencyCounts: Float64Array;
+  /** WebSocket upgrade requests that reached the app, by outcome, index as in UPGRADE_OUTCOMES. */
+  readonly websocketUpgrades: Float64Array;
   readonly #scalars: Float64Array;
 
   /** @param block BLOCK_LENGTH elements (zeroed, or a worker's block carrying on after a restart). */
@@ -53,6 +58,7 @@ export class AppStats {
     this.byCode = take(600);
     this.errors = take(ERROR_KINDS.length);
     this.latencyCounts = take(LATENCY_BUCKETS_MS.length + 1);
+    this.websocketUpgrades = take(UPGRADE_OUTCOMES.length);
     this.#scalars = take(SCALARS);
   }
 
@@ -92,16 +98,25 @@ export class AppStats {
     this.#scalars[RETRIES] = n;
   }
 
+  /** Proxied WebSockets open now (upgraded, not yet closed on both sides; each also in inFlight). */
+  get websocketsOpen(): number {
+    return this.#scalars[WEBSOCKETS_OPEN]!;
+  }
+  set websocketsOpen(n: number) {
+    this.#scalars[WEBSOCKETS_OPEN] = n;
+  }
+
   /** Adds another block (a worker thread's counters for the same app) into this one. */
   addBlock(other: Float64Array): void {
     const block = this.block;
     for (let i = 0; i < block.length; i++) block[i]! += other[i]!;
   }
 
-  /** Zeroes the gauges (in-flight, waiting): a crashed worker's block, before its successor carries on. */
+  /** Zeroes the gauges (in-flight, waiting, open WebSockets): a crashed worker's block, before its successor carries on. */
   clearGauges(): void {
     this.#scalars[IN_FLIGHT] = 0;
     this.#scalars[WAITING] = 0;
+    this.#scalars[WEBSOCKETS_OPEN] = 0;
   }
 
   /** Counts a response sent with `status` (by the backend or by the proxy). */
@@ -115,6 +130,11 @@ export class AppStats {
   /** Counts one of the proxy's own failures. */
   countError(kind: ErrorKind): void {
     this.errors[ERROR_INDEX[kind]]!++;
+  }
+
+  /** Counts how one WebSocket upgrade request ended. */
+  countUpgrade(outcome: UpgradeOutcome): void {
+    this.websocketUpgrades[UPGRADE_INDEX[outcome]]!++;
   }
 
   /** Records one request's latency (ms from its arrival to the end of its response). */

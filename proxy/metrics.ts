@@ -10,7 +10,6 @@ import type { AppState } from './app-state.js';
 import { LATENCY_BUCKETS_MS } from './app-stats.js';
 import type { AppStats } from './app-stats.js';
 import { ERROR_KINDS } from './forward/error-response.js';
-import type { WebSocketHub } from './websocket/websocket-hub.js';
 import { registerWebSocketMetrics } from './websocket/websocket-metrics.js';
 
 /** The apps to expose (ProxyState fits). */
@@ -95,10 +94,9 @@ class AppStatsHistogram extends Histogram<'app'> {
 /**
  * A Registry with Vortex's proxy metrics over `source`, plus Node's process metrics (prom-client's
  * defaults). `unrouted` (ForwardCore.unrouted) adds the requests that reached no app to the request,
- * latency and error series as app="_unrouted"; `websockets` (RunningProxy.websockets) adds the
- * WebSocket series. Serve `registry.metrics()` with `registry.contentType`.
+ * latency and error series as app="_unrouted". Serve `registry.metrics()` with `registry.contentType`.
  */
-export function createProxyMetrics(source: MetricsSource, unrouted?: AppStats, websockets?: WebSocketHub): Registry {
+export function createProxyMetrics(source: MetricsSource, unrouted?: AppStats): Registry {
   const registry = new Registry();
   const registers = [registry];
   const apps = () => {
@@ -208,7 +206,7 @@ export function createProxyMetrics(source: MetricsSource, unrouted?: AppStats, w
       for (const app of apps()) this.set({ app: app.name }, backendCounts(app, now).ready);
     },
   });
-  if (websockets !== undefined) registerWebSocketMetrics(registry, source, websockets);
+  registerWebSocketMetrics(registry, source);
   collectDefaultMetrics({ register: registry });
   for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
   return registry;

@@ -7,7 +7,7 @@ import { ProxyState } from '../proxy-state.js';
 import { WebSocketHub } from './websocket-hub.js';
 import { webSocketOptions } from './websocket-session.js';
 import type { SessionContext } from './websocket-session.js';
-import { UPGRADE_OUTCOMES } from './websocket-stats.js';
+import { UPGRADE_OUTCOMES } from './upgrade-outcomes.js';
 import { UwsWebSocketSession } from './uws-websocket-session.js';
 import type { UserData } from './uws-websocket-session.js';
 
@@ -55,7 +55,7 @@ async function session(closeInsideCork: boolean) {
   const uws = new UwsWebSocketSession(ctx, { app, now: 1_000 }, '/', '127.0.0.1', res, 'key', handshake, {});
   uws.start();
   await eventually(() => expect(upgrades).toEqual(['key ']));
-  const outcomes = () => Object.fromEntries(UPGRADE_OUTCOMES.map((o, i) => [o, hub.statsOf(app).upgrades[i]]));
+  const outcomes = () => Object.fromEntries(UPGRADE_OUTCOMES.map((o, i) => [o, app.stats.websocketUpgrades[i]]));
   return { backend, app, hub, client, uws, outcomes };
 }
 

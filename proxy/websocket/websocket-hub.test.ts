@@ -72,27 +72,25 @@ describe('WebSocketHub', () => {
     };
     hub.add(polite);
     hub.add(stubborn);
-    expect(hub.statsOf(chat).open).toBe(2);
+    expect(chat.stats.websocketsOpen).toBe(2);
     await hub.closeAll(1001, 'going away', 50);
     expect(polite.asked).toEqual(['goAway 1001']);
     expect(stubborn.asked).toEqual(['goAway 1001 going away', 'terminate 1001']);
-    expect(hub.statsOf(chat).open).toBe(1);
+    expect(chat.stats.websocketsOpen).toBe(1);
     hub.remove(stubborn);
     hub.remove(stubborn);
-    expect(hub.statsOf(chat).open).toBe(0);
+    expect(chat.stats.websocketsOpen).toBe(0);
     expect(hub.size).toBe(0);
   });
 
   it('exposes upgrades by outcome and open WebSockets through /metrics', async () => {
     const state = proxyState();
     const chat = state.apps.get('chat')!;
-    const hub = new WebSocketHub();
-    const stats = hub.statsOf(chat);
-    stats.count('upgraded');
-    stats.count('upgraded');
-    stats.count('refused');
-    stats.open = 1;
-    const text = await createProxyMetrics(state, undefined, hub).metrics();
+    chat.stats.countUpgrade('upgraded');
+    chat.stats.countUpgrade('upgraded');
+    chat.stats.countUpgrade('refused');
+    chat.stats.websocketsOpen = 1;
+    const text = await createProxyMetrics(state).metrics();
     expect(text).toContain('vortex_websocket_upgrades_total{app="chat",outcome="upgraded"} 2');
     expect(text).toContain('vortex_websocket_upgrades_total{app="chat",outcome="refused"} 1');
     expect(text).toContain('vortex_websocket_upgrades_total{app="chat",outcome="failed"} 0');

@@ -1,6 +1,6 @@
 /**
- * Every open proxied WebSocket of this proxy, whatever the engine: per-app WebSocket counters, the
- * close-all of a shutdown, and the drain rule. A backend removed from `router:<app>` keeps its
+ * Every open proxied WebSocket of this proxy (or of this worker thread), whatever the engine: the
+ * per-app open gauge (in the app's AppStats), the close-all of a shutdown, and the drain rule. A backend removed from `router:<app>` keeps its
  * open WebSockets (they count as in-flight on it, so the reconciler's drain waits for them); once
  * the app's `drain_timeout` has passed since the proxy saw the backend leave, the proxy closes
  * them itself with 1001 "going away", so the client gets a clean close rather than whatever the
@@ -8,7 +8,6 @@
  */
 import type { AppState } from '../app-state.js';
 import type { Backend } from '../backend.js';
-import { WebSocketStats } from './websocket-stats.js';
 
 /** After shutdown_timeout, how long WebSockets closed with 1001 get for their closing handshakes (ms). */
 export const WEBSOCKET_CLOSE_GRACE_MS = 1_000;
@@ -31,7 +30,6 @@ export interface OpenWebSocket {
 /** The registry of open WebSockets. */
 export class WebSocketHub {
   private readonly open = new Set<OpenWebSocket>();
-  private readonly stats = new WeakMap<AppState, WebSocketStats>();
   private timer: NodeJS.Timeout | null = null;
   private readonly emptied: Array<() => void> = [];
 
@@ -43,20 +41,10 @@ export class WebSocketHub {
     return this.open.size;
   }
 
-  /** The WebSocket counters of `app` (created on first use; they go with the AppState). */
-  statsOf(app: AppState): WebSocketStats {
-    let stats = this.stats.get(app);
-    if (stats === undefined) {
-      stats = new WebSocketStats();
-      this.stats.set(app, stats);
-    }
-    return stats;
-  }
-
   /** A WebSocket finished its handshake. */
   add(ws: OpenWebSocket): void {
     this.open.add(ws);
-    this.statsOf(ws.app).open++;
+    ws.app.stats.websocketsOpen++;
     if (this.timer === null) {
       this.timer = setInterval(() => this.sweep(this.now()), DRAIN_SWEEP_MS);
       this.timer.unref();
@@ -66,7 +54,7 @@ export class WebSocketHub {
   /** A WebSocket closed on both sides (called once per add). */
   remove(ws: OpenWebSocket): void {
     if (!this.open.delete(ws)) return;
-    this.statsOf(ws.app).open--;
+    ws.app.stats.websocketsOpen--;
     if (this.open.size > 0) return;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;

@@ -1,17 +1,17 @@
 /**
- * The WebSocket series of /metrics, in metrics.ts's way: sessions bump WebSocketStats' plain
- * numbers and these metrics copy them at scrape time. An open WebSocket also counts in
+ * The WebSocket series of /metrics, in metrics.ts's way: sessions bump the plain numbers of their
+ * app's AppStats and these metrics copy them at scrape time (with worker threads, after the main
+ * thread summed every worker's block). An open WebSocket also counts in
  * `vortex_inflight_requests` (it is in-flight work on its backend) and its upgrade in
  * `vortex_requests_total` (code 101, or the refusal's status).
  */
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { MetricsSource } from '../metrics.js';
-import type { WebSocketHub } from './websocket-hub.js';
-import { UPGRADE_OUTCOMES } from './websocket-stats.js';
+import { UPGRADE_OUTCOMES } from './upgrade-outcomes.js';
 
 /** Adds `vortex_websocket_upgrades_total{app,outcome}` and `vortex_websockets_open{app}` to `registry`. */
-export function registerWebSocketMetrics(registry: Registry, source: MetricsSource, hub: WebSocketHub): void {
+export function registerWebSocketMetrics(registry: Registry, source: MetricsSource): void {
   const registers = [registry];
   new Counter({
     name: 'vortex_websocket_upgrades_total',
@@ -20,9 +20,10 @@ export function registerWebSocketMetrics(registry: Registry, source: MetricsSour
     registers,
     collect() {
       this.reset();
+      source.refreshCounters?.();
       for (const app of source.apps.values()) {
-        const upgrades = hub.statsOf(app).upgrades;
-        for (let i = 0; i < UPGRADE_OUTCOMES.length; i++) this.inc({ app: app.name, outcome: UPGRADE_OUTCOMES[i]! }, upgrades[i] ?? 0);
+        const upgrades = app.stats.websocketUpgrades;
+        for (let i = 0; i < UPGRADE_OUTCOMES.length; i++) this.inc({ app: app.name, outcome: UPGRADE_OUTCOMES[i]! }, upgrades[i]);
       }
     },
   });
@@ -33,7 +34,8 @@ export function registerWebSocketMetrics(registry: Registry, source: MetricsSour
     registers,
     collect() {
       this.reset();
-      for (const app of source.apps.values()) this.set({ app: app.name }, hub.statsOf(app).open);
+      source.refreshCounters?.();
+      for (const app of source.apps.values()) this.set({ app: app.name }, app.stats.websocketsOpen);
     },
   });
 }

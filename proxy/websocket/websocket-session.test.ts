@@ -4,6 +4,7 @@ import type { AppState } from '../app-state.js';
 import type { Backend } from '../backend.js';
 import type { ErrorResponse } from '../forward/error-response.js';
 import { ProxyState } from '../proxy-state.js';
+import { UPGRADE_INDEX } from './upgrade-outcomes.js';
 import { WebSocketHub } from './websocket-hub.js';
 import { WebSocketSession, webSocketOptions } from './websocket-session.js';
 import type { SessionContext } from './websocket-session.js';
@@ -76,8 +77,8 @@ describe('WebSocketSession', () => {
     session.close();
     session.close();
     session.terminate();
-    expect([app.stats.inFlight, backend.inFlight, ctx.hub.size, ctx.hub.statsOf(app).open]).toEqual([0, 0, 0, 0]);
-    expect(ctx.hub.statsOf(app).upgrades[0]).toBe(1);
+    expect([app.stats.inFlight, backend.inFlight, ctx.hub.size, app.stats.websocketsOpen]).toEqual([0, 0, 0, 0]);
+    expect(app.stats.websocketUpgrades[UPGRADE_INDEX.upgraded]).toBe(1);
   });
 
   it('tries the next backend once after a refused connect, then answers 502', () => {

@@ -17,7 +17,7 @@ import type { ExchangeContext } from '../forward/exchange.js';
 import type { HeldRequest } from '../hold-queue.js';
 import { handshakeErrorKind } from './handshake-errors.js';
 import type { OpenWebSocket, WebSocketHub } from './websocket-hub.js';
-import type { UpgradeOutcome } from './websocket-stats.js';
+import type { UpgradeOutcome } from './upgrade-outcomes.js';
 
 const RETRY_AFTER = ['retry-after', String(NO_BACKEND_RETRY_AFTER_S)];
 
@@ -237,7 +237,7 @@ export abstract class WebSocketSession implements HeldRequest, OpenWebSocket {
 
   /** Latency (the handshake's), the outcome counter and the access log line, once per session. */
   private handshakeEnded(outcome: UpgradeOutcome): void {
-    this.ctx.hub.statsOf(this.app).count(outcome);
+    this.app.stats.countUpgrade(outcome);
     const ms = this.ctx.core.now() - this.startedAt;
     this.app.stats.observeLatency(ms);
     const log = this.ctx.core.accessLog;

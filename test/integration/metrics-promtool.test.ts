@@ -46,7 +46,7 @@ describe('/metrics exposition', () => {
     onTestFinished(() => admin.close());
     const { store } = await openTestStore();
     await new Records(store).put(ScaleJob, { app: 'web', targetReplicas: 3, reason: 'test', issuedAt: Date.now() });
-    const registry = createProxyMetrics(proxy.state, proxy.core.unrouted, proxy.websockets);
+    const registry = createProxyMetrics(proxy.state, proxy.core.unrouted);
     registerControlPlaneMetrics(registry, { store, isLeader: () => true, storeStats: () => store.stats() });
     registerProbes(admin, { registry, checks: [] });
     const base = `http://127.0.0.1:${proxy.port}`;

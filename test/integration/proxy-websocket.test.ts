@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { WebSocket } from 'ws';
 import { stringify } from 'yaml';
+import { createProxyMetrics } from '../../proxy/metrics.js';
 import { Telemetry } from '../../proxy/telemetry.js';
 import { ClientMetrics, clientMetricsId } from '../../store/records/client-metrics.js';
 import { Records } from '../../store/records/records.js';
@@ -176,7 +177,7 @@ for (const engine of ENGINES) {
         await closed;
         await eventually(() => expect(inFlight(proxy, 'chat')).toEqual({ app: 0, backends: [0] }));
         expect(proxy.websockets.size).toBe(0);
-        expect(proxy.websockets.statsOf(proxy.state.apps.get('chat')!).open).toBe(0);
+        expect(proxy.state.apps.get('chat')!.stats.websocketsOpen).toBe(0);
       });
 
       it("shows in telemetry as in flight on its backend, draining included, which is what the reconciler's drain waits on", async () => {
@@ -427,6 +428,14 @@ describe('proxy WebSockets (uws only)', () => {
       proxy.state.refreshCounters();
       expect(proxy.state.apps.get('chat')!.stats.inFlight).toBe(8);
     });
+    // /metrics sums the WebSocket series over the workers too.
+    const metrics = await createProxyMetrics(proxy.state, proxy.core.unrouted).metrics();
+    const sample = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(sample('vortex_websockets_open{app="chat"}')).toBe(8);
+    const upgraded = sample('vortex_websocket_upgrades_total{app="chat",outcome="upgraded"}');
+    const lost = sample('vortex_websocket_upgrades_total{app="chat",outcome="lost"}');
+    expect(upgraded).toBeGreaterThanOrEqual(8);
+    expect(upgraded + lost).toBe(8 + (2 - replaceable));
     const closes = clients.map(({ ws }) => closeOf(ws, 10_000));
     await proxy.close();
     for (const close of await Promise.all(closes)) expect(close.code).toBe(1001);
