@@ -1,10 +1,10 @@
 /**
  * Every open proxied WebSocket of this proxy (or of this worker thread), whatever the engine: the
- * per-app open gauge (in the app's AppStats), the close-all of a shutdown, and the drain rule. A backend removed from `router:<app>` keeps its
- * open WebSockets (they count as in-flight on it, so the reconciler's drain waits for them); once
- * the app's `drain_timeout` has passed since the proxy saw the backend leave, the proxy closes
- * them itself with 1001 "going away", so the client gets a clean close rather than whatever the
- * stopped backend leaves behind.
+ * per-app open gauge (in the app's AppStats), the close-all of a shutdown, and the drain rule. A
+ * backend removed from `router:<app>` keeps its open WebSockets (they count as in-flight on it, so
+ * the reconciler's drain waits for them); once the app's `drain_timeout` has passed since the proxy
+ * saw the backend leave, the proxy closes them itself with 1001 "going away", so the client gets a
+ * clean close rather than whatever the stopped backend leaves behind.
  */
 import type { AppState } from '../app-state.js';
 import type { Backend } from '../backend.js';
