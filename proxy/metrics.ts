@@ -206,7 +206,7 @@ export function createProxyMetrics(source: MetricsSource, unrouted?: AppStats): 
       for (const app of apps()) this.set({ app: app.name }, backendCounts(app, now).ready);
     },
   });
-  registerWebSocketMetrics(registry, source);
+  registerWebSocketMetrics(registry, apps);
   collectDefaultMetrics({ register: registry });
   for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
   return registry;

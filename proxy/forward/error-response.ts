@@ -3,6 +3,7 @@
  * error kind to its status and short JSON body. Kinds are part of the metrics contract
  * (`vortex_upstream_errors_total{reason}` and telemetry's errors by kind): never rename one.
  */
+import { counterIndex } from '../counter-index.js';
 import type { UpstreamErrorCode } from '../upstream/index.js';
 
 /** The error kinds, in the order of the per-app counters (`AppStats.errors[i]` counts `ERROR_KINDS[i]`). */
@@ -51,9 +52,7 @@ const STATUS: Record<ErrorKind, number> = {
 };
 
 /** Index of each kind in {@link ERROR_KINDS}, for counting into a typed array. */
-export const ERROR_INDEX: Readonly<Record<ErrorKind, number>> = Object.freeze(
-  Object.fromEntries(ERROR_KINDS.map((kind, i) => [kind, i])) as Record<ErrorKind, number>,
-);
+export const ERROR_INDEX = counterIndex(ERROR_KINDS);
 
 /** Seconds a client is told to wait (Retry-After) when no backend is ready. */
 export const NO_BACKEND_RETRY_AFTER_S = 1;

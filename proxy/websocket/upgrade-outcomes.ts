@@ -3,6 +3,7 @@
  * block (`websocketUpgrades`, with the `websocketsOpen` gauge), so with worker threads they are
  * shared and summed like every other counter.
  */
+import { counterIndex } from '../counter-index.js';
 
 /**
  * `upgraded` (101 relayed), `refused` (the backend answered without 101; its status was relayed),
@@ -17,6 +18,4 @@ export const UPGRADE_OUTCOMES = ['upgraded', 'refused', 'failed', 'client_aborte
 export type UpgradeOutcome = (typeof UPGRADE_OUTCOMES)[number];
 
 /** Index of each outcome in UPGRADE_OUTCOMES (and in AppStats.websocketUpgrades). */
-export const UPGRADE_INDEX: Readonly<Record<UpgradeOutcome, number>> = Object.freeze(
-  Object.fromEntries(UPGRADE_OUTCOMES.map((outcome, i) => [outcome, i])) as Record<UpgradeOutcome, number>,
-);
+export const UPGRADE_INDEX = counterIndex(UPGRADE_OUTCOMES);

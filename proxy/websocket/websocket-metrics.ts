@@ -7,11 +7,14 @@
  */
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { MetricsSource } from '../metrics.js';
+import type { AppState } from '../app-state.js';
 import { UPGRADE_OUTCOMES } from './upgrade-outcomes.js';
 
-/** Adds `vortex_websocket_upgrades_total{app,outcome}` and `vortex_websockets_open{app}` to `registry`. */
-export function registerWebSocketMetrics(registry: Registry, source: MetricsSource): void {
+/**
+ * Adds `vortex_websocket_upgrades_total{app,outcome}` and `vortex_websockets_open{app}` to
+ * `registry`; `apps` gives the apps with their counters refreshed (createProxyMetrics' apps()).
+ */
+export function registerWebSocketMetrics(registry: Registry, apps: () => Iterable<AppState>): void {
   const registers = [registry];
   new Counter({
     name: 'vortex_websocket_upgrades_total',
@@ -20,8 +23,7 @@ export function registerWebSocketMetrics(registry: Registry, source: MetricsSour
     registers,
     collect() {
       this.reset();
-      source.refreshCounters?.();
-      for (const app of source.apps.values()) {
+      for (const app of apps()) {
         const upgrades = app.stats.websocketUpgrades;
         for (let i = 0; i < UPGRADE_OUTCOMES.length; i++) this.inc({ app: app.name, outcome: UPGRADE_OUTCOMES[i]! }, upgrades[i]);
       }
@@ -34,8 +36,7 @@ export function registerWebSocketMetrics(registry: Registry, source: MetricsSour
     registers,
     collect() {
       this.reset();
-      source.refreshCounters?.();
-      for (const app of source.apps.values()) this.set({ app: app.name }, app.stats.websocketsOpen);
+      for (const app of apps()) this.set({ app: app.name }, app.stats.websocketsOpen);
     },
   });
 }
