@@ -11,8 +11,7 @@
  *   ROUNDS=1 DURATION=3 CONNS=50 npm run bench:proxy
  *   npm run bench:proxy -- --workers 2          # proxy.workers for Vortex (give it the cores: PROXY_CPU=0,1)
  */
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
@@ -20,8 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CLOCK_TICKS_PER_SECOND, readProcStat } from '../plugins/process/proc-stat.js';
 import { freePorts } from '../test/helpers/free-port.js';
+import { fmt, median, measure, requireTools, startServer, stopServer } from './proxy-bench/measure.js';
+import type { Load, Sample, Server } from './proxy-bench/measure.js';
 import { backendConfig, proxyConfig } from './proxy-bench/nginx-configs.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -36,119 +36,7 @@ const WORKERS = parseArgs({ options: { workers: { type: 'string' } } }).values.w
 const TARGETS = (process.env.TARGETS ?? 'direct nginx vortex http-proxy-3').split(/\s+/).filter(Boolean);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HERE = join(ROOT, 'loadtests/proxy-bench');
-
-interface Server {
-  name: string;
-  port: number;
-  /** Process whose tree's CPU counts as the server's. */
-  pid: number;
-  child: ChildProcess;
-}
-
-interface Sample {
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  cpuUsPerReq: number;
-  /** The user-space part of cpuUsPerReq (the rest is the kernel's: syscalls, loopback TCP). */
-  userUsPerReq: number;
-  errors: number;
-}
-
-function requireTools(): void {
-  for (const tool of ['wrk', 'nginx', 'taskset']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
-      throw new Error(`${tool} is missing: apt-get install wrk nginx-light util-linux (Debian)`);
-    }
-  }
-}
-
-/** Starts `command` pinned to `cpu` and waits until `port` answers HTTP. */
-async function startServer(name: string, cpu: string, command: string[], port: number, env: Record<string, string> = {}): Promise<Server> {
-  const child = spawn('taskset', ['-c', cpu, ...command], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000)));
-  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000)));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1_000) });
-      await res.arrayBuffer();
-      if (res.ok) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${name} did not answer on ${port} within 30 s:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return { name, port, pid: child.pid!, child };
-}
-
-async function stopServer(server: Server): Promise<void> {
-  if (server.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill('SIGTERM');
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** utime + stime, and utime alone, in seconds over a process and its children (nginx master + worker, taskset → node). */
-async function treeCpuSeconds(pid: number): Promise<{ total: number; user: number }> {
-  const pids = [pid, ...spawnSync('pgrep', ['-P', String(pid)]).stdout.toString().split('\n').filter(Boolean).map(Number)];
-  let ticks = 0;
-  let userTicks = 0;
-  // A child that exited between the listing and the read counts nothing.
-  for (const p of pids) {
-    const stat = await readProcStat(p);
-    ticks += stat?.cpuTicks ?? 0;
-    userTicks += stat?.userTicks ?? 0;
-  }
-  return { total: ticks / CLOCK_TICKS_PER_SECOND, user: userTicks / CLOCK_TICKS_PER_SECOND };
-}
-
-function wrk(port: number, conns: number, seconds: number): Promise<{ requests: number; durationUs: number; p50Us: number; p99Us: number; errors: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('timeout', [String(seconds + 15), 'taskset', '-c', LOAD_CPU, 'wrk', '-t1', `-c${conns}`, `-d${seconds}s`, '-s', join(HERE, 'wrk-report.lua'), `http://127.0.0.1:${port}/`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', () => {
-      const line = out.split('\n').find((l) => l.startsWith('JSON '));
-      if (!line) return reject(new Error(`wrk printed no report:\n${out}`));
-      const r = JSON.parse(line.slice(5)) as Record<string, number>;
-      resolve({
-        requests: r.requests!,
-        durationUs: r.duration_us!,
-        p50Us: r.p50_us!,
-        p99Us: r.p99_us!,
-        errors: r.err_connect! + r.err_read! + r.err_write! + r.err_status! + r.err_timeout!,
-      });
-    });
-  });
-}
-
-async function measure(server: Server, cpuPid: number, conns: number): Promise<Sample> {
-  await wrk(server.port, conns, WARMUP);
-  const cpuBefore = await treeCpuSeconds(cpuPid);
-  const result = await wrk(server.port, conns, DURATION);
-  const cpuAfter = await treeCpuSeconds(cpuPid);
-  return {
-    rps: result.requests / (result.durationUs / 1e6),
-    p50Ms: result.p50Us / 1000,
-    p99Ms: result.p99Us / 1000,
-    cpuUsPerReq: ((cpuAfter.total - cpuBefore.total) * 1e6) / result.requests,
-    userUsPerReq: ((cpuAfter.user - cpuBefore.user) * 1e6) / result.requests,
-    errors: result.errors,
-  };
-}
+const LOAD: Load = { loadCpu: LOAD_CPU, warmup: WARMUP, duration: DURATION };
 
 function vortexConfig(port: number, adminPort: number, backendPort: number, dataDir: string): string {
   return `# generated by loadtests/bench-proxy.ts
@@ -202,11 +90,8 @@ async function idleConnections(port: number, pid: number, count: number): Promis
   return { held, rssMb, baseRssMb };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
-const fmt = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
-
 async function main(): Promise<void> {
-  requireTools();
+  requireTools(['wrk', 'nginx', 'taskset']);
   const work = await mkdtemp(join(tmpdir(), 'vortex-bench-proxy-'));
   const [backendPort, nginxPort, vortexPort, adminPort, hp3Port] = (await freePorts(5)) as [number, number, number, number, number];
   for (const dir of ['backend', 'nginx']) await mkdir(join(work, dir), { recursive: true });
@@ -241,7 +126,7 @@ async function main(): Promise<void> {
           if (!server) continue;
           // For "direct" the backend is the server: it moves to the proxy core for the run.
           if (name === 'direct') spawnSync('taskset', ['-a', '-p', '-c', PROXY_CPU, String(server.pid)]);
-          const sample = await measure(server, server.pid, conns);
+          const sample = await measure(server, conns, LOAD);
           if (name === 'direct') spawnSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(server.pid)]);
           ((results[name] ??= {})[conns] ??= []).push(sample);
           process.stderr.write(`round ${round} c${conns} ${name}: ${fmt(sample.rps)} req/s, p99 ${fmt(sample.p99Ms, 2)} ms, ${fmt(sample.cpuUsPerReq, 1)} µs/req (user ${fmt(sample.userUsPerReq, 1)})\n`);
