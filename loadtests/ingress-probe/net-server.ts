@@ -7,13 +7,13 @@
  * a body are out of the probe's scope (answered 501, connection closed).
  */
 import net from 'node:net';
+import { FieldList, parseFieldLines } from '../../proxy/upstream/field-lines.js';
+import { CR, LF, SP, TOKEN, equalsLower } from '../../proxy/upstream/http-chars.js';
 import { BODY, HEADERS, STATUS } from './response.js';
 
 const port = Number(process.env.PORT);
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const MAX_HEAD = 16 * 1024;
-const TOKEN = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1;
 const FIXED_HEAD = `HTTP/1.1 ${STATUS}\r\n${HEADERS.map(([name, value]) => `${name}: ${value}\r\n`).join('')}content-length: ${BODY.length}\r\n`;
 let dateLine = '';
 const refreshDate = (): void => {
@@ -29,51 +29,44 @@ interface Request {
   peer: string;
 }
 
-const CR = 13;
-const LF = 10;
-const SP = 32;
+/** Reused for every head: the field lines' offsets, as the upstream client's response parser keeps them. */
+const fields = new FieldList();
 
-/** Parses one request head at `b[start..end)`: the request and where the next one starts, null if incomplete, 'bad' if malformed. */
+/**
+ * Parses one request head at `b[start..end)`: the request and where the next one starts, null if
+ * incomplete, 'bad' if malformed. The field lines go through the upstream client's strict parser
+ * (proxy/upstream/field-lines.ts), which a hand-written ingress would share.
+ */
 function parseHead(b: Buffer, start: number, end: number, peer: string): { request: Request; next: number; hasBody: boolean } | null | 'bad' {
+  // A match past `end` is a stale byte of the shared read buffer, not this head's end.
+  const emptyLine = b.indexOf('\r\n\r\n', start, 'latin1');
+  if (emptyLine < 0 || emptyLine + 4 > end) return null;
   let i = start;
-  while (i < end && TOKEN[b[i]!] === 1) i++;
-  if (i === end) return null;
+  while (TOKEN[b[i]!] === 1) i++;
   if (b[i] !== SP || i === start) return 'bad';
   const method = b.toString('latin1', start, i);
   const targetStart = ++i;
-  while (i < end && b[i]! > SP && b[i] !== 127) i++;
-  if (i === end) return null;
+  while (b[i]! > SP && b[i] !== 127) i++;
   if (b[i] !== SP || i === targetStart) return 'bad';
   const target = b.toString('latin1', targetStart, i);
-  if (end - i < 11) return null;
   // " HTTP/1.1\r\n" or " HTTP/1.0\r\n"
   if (b[i + 1] !== 0x48 || b[i + 5] !== 0x2f || b[i + 6] !== 0x31 || b[i + 7] !== 0x2e || (b[i + 8] !== 0x31 && b[i + 8] !== 0x30) || b[i + 9] !== CR || b[i + 10] !== LF) return 'bad';
-  i += 11;
+  fields.reset(b);
+  try {
+    parseFieldLines(b, i + 11, emptyLine + 2, fields);
+  } catch {
+    return 'bad';
+  }
+  const o = fields.offsets;
   const headers: string[] = [];
   let hasBody = false;
-  for (;;) {
-    if (i + 1 >= end) return null;
-    if (b[i] === CR) {
-      if (b[i + 1] !== LF) return 'bad';
-      return { request: { method, target, headers, peer }, next: i + 2, hasBody };
-    }
-    const nameStart = i;
-    while (i < end && TOKEN[b[i]!] === 1) i++;
-    if (i === end) return null;
-    if (b[i] !== 0x3a || i === nameStart) return 'bad';
-    const name = b.toString('latin1', nameStart, i).toLowerCase();
-    i++;
-    while (i < end && (b[i] === SP || b[i] === 9)) i++;
-    const valueStart = i;
-    while (i < end && (b[i]! > 31 || b[i] === 9) && b[i] !== 127) i++;
-    if (i + 1 >= end) return null;
-    if (b[i] !== CR || b[i + 1] !== LF) return 'bad';
-    let valueEnd = i;
-    while (valueEnd > valueStart && (b[valueEnd - 1] === SP || b[valueEnd - 1] === 9)) valueEnd--;
-    if (name === 'content-length' || name === 'transfer-encoding') hasBody = true;
-    headers.push(name, b.toString('latin1', valueStart, valueEnd));
-    i += 2;
+  for (let f = 0; f < fields.count; f++) {
+    const nameStart = o[f * 4]!;
+    const nameEnd = o[f * 4 + 1]!;
+    if (equalsLower(b, nameStart, nameEnd, 'content-length') || equalsLower(b, nameStart, nameEnd, 'transfer-encoding')) hasBody = true;
+    headers.push(b.toString('latin1', nameStart, nameEnd).toLowerCase(), b.toString('latin1', o[f * 4 + 2], o[f * 4 + 3]));
   }
+  return { request: { method, target, headers, peer }, next: emptyLine + 4, hasBody };
 }
 
 class Connection {
