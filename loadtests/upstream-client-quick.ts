@@ -11,6 +11,7 @@ import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { UpstreamPool } from '../proxy/upstream/index.js';
 import type { UpstreamError, UpstreamHandler } from '../proxy/upstream/index.js';
+import { median } from './proxy-bench/measure.js';
 
 const SECONDS = Number(process.argv[2] ?? 3);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -142,11 +143,6 @@ async function main(): Promise<void> {
   } finally {
     backend.kill();
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1] ?? NaN;
 }
 
 await main();
